@@ -1,0 +1,86 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// Site is a website whose traffic is counted. Domain is the lower-case host
+// the tracker reports as data-domain ("example.com", no scheme, no port).
+type Site struct {
+	ID        int64
+	Domain    string
+	TimeZone  string // IANA name
+	OwnerID   int64  // 0 when no owner was given
+	CreatedAt time.Time
+}
+
+// User is a person who signs in to the dashboard or owns API keys.
+type User struct {
+	ID           int64
+	Email        string // lower case
+	PasswordHash string // PHC string (argon2id)
+	Admin        bool
+	CreatedAt    time.Time
+}
+
+// APIKey authorises API calls as its user. Only a hash of the secret is
+// stored; Prefix is the first characters of the key, shown in lists.
+type APIKey struct {
+	ID         int64
+	UserID     int64
+	Name       string
+	Prefix     string
+	Hash       []byte // SHA-256 of the whole key
+	CreatedAt  time.Time
+	LastUsedAt time.Time // zero when never used
+}
+
+// Salt is a random key for visitor hashing, valid for one UTC day.
+type Salt struct {
+	Day       string // YYYY-MM-DD, UTC
+	Value     []byte // 32 random bytes
+	CreatedAt time.Time
+}
+
+// App stores application data: sites, users, keys, salts. Implementations
+// (SQLite, PostgreSQL) share migrations numbered alike. Timestamps are
+// stored as UTC unix milliseconds. Lookups of missing rows return
+// ErrNotFound; inserts violating uniqueness return ErrConflict.
+type App interface {
+	// Migrate applies pending migrations; safe to call at every start and
+	// from several processes at once.
+	Migrate(ctx context.Context) error
+
+	CreateSite(ctx context.Context, s Site) (Site, error)
+	SiteByDomain(ctx context.Context, domain string) (Site, error)
+	SiteByID(ctx context.Context, id int64) (Site, error)
+	ListSites(ctx context.Context) ([]Site, error)
+	// DeleteSite removes the site's row; its events are removed by the
+	// events store's retention, not here.
+	DeleteSite(ctx context.Context, id int64) error
+
+	CreateUser(ctx context.Context, u User) (User, error)
+	UserByEmail(ctx context.Context, email string) (User, error)
+	UserByID(ctx context.Context, id int64) (User, error)
+	ListUsers(ctx context.Context) ([]User, error)
+	SetPassword(ctx context.Context, userID int64, hash string) error
+
+	CreateAPIKey(ctx context.Context, k APIKey) (APIKey, error)
+	APIKeyByHash(ctx context.Context, hash []byte) (APIKey, error)
+	ListAPIKeys(ctx context.Context, userID int64) ([]APIKey, error)
+	DeleteAPIKey(ctx context.Context, id int64) error
+	TouchAPIKey(ctx context.Context, id int64, at time.Time) error
+
+	// PutSalt stores a salt unless one exists for that day, and returns the
+	// one stored (so concurrent creators agree).
+	PutSalt(ctx context.Context, s Salt) (Salt, error)
+	// Salts returns the stored salts, newest first.
+	Salts(ctx context.Context) ([]Salt, error)
+	// DeleteSaltsBefore removes salts of days before day (YYYY-MM-DD).
+	DeleteSaltsBefore(ctx context.Context, day string) error
+
+	// Ping reports whether the database is reachable.
+	Ping(ctx context.Context) error
+	Close() error
+}
