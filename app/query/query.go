@@ -1,0 +1,277 @@
+// Package query implements the stats API: it parses a request in the shape
+// of Plausible's Stats API v2, resolves it against the site (time zone,
+// relative date ranges), asks the events store, and shapes the response the
+// same way, so clients written for Plausible work unchanged.
+package query
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/footfallhq/footfall/store"
+)
+
+// MaxBodyBytes bounds a query request.
+const MaxBodyBytes = 64 << 10
+
+// defaultLimit is Plausible's page size when pagination is not given.
+const defaultLimit = 10000
+
+// Request is the JSON body of POST /api/v2/query.
+type Request struct {
+	SiteID     string            `json:"site_id"`
+	Metrics    []string          `json:"metrics"`
+	DateRange  json.RawMessage   `json:"date_range"`
+	Dimensions []string          `json:"dimensions"`
+	Filters    []json.RawMessage `json:"filters"`
+	OrderBy    [][]string        `json:"order_by"`
+	Include    struct {
+		TotalRows  bool `json:"total_rows"`
+		TimeLabels bool `json:"time_labels"`
+	} `json:"include"`
+	Pagination struct {
+		Limit  *int `json:"limit"`
+		Offset int  `json:"offset"`
+	} `json:"pagination"`
+}
+
+// Response is the JSON answer, in Plausible's v2 shape.
+type Response struct {
+	Results []Result       `json:"results"`
+	Meta    map[string]any `json:"meta"`
+	Query   map[string]any `json:"query"`
+}
+
+// Result is one row of a response.
+type Result struct {
+	Metrics    []float64 `json:"metrics"`
+	Dimensions []string  `json:"dimensions"`
+}
+
+// InputError is a mistake in the request: the caller answers 400.
+type InputError struct{ Message string }
+
+func (e *InputError) Error() string { return e.Message }
+
+func bad(format string, args ...any) error {
+	return &InputError{Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrNoSite means the site does not exist or the caller may not read it;
+// the two are deliberately indistinguishable.
+var ErrNoSite = errors.New("site not found or not accessible with these credentials")
+
+// Sites finds a site by domain.
+type Sites interface {
+	SiteByDomain(ctx context.Context, domain string) (store.Site, error)
+}
+
+// Service answers stats queries.
+type Service struct {
+	Sites  Sites
+	Events interface {
+		Query(ctx context.Context, q store.Query) (store.Result, error)
+	}
+	Now func() time.Time
+}
+
+// Run parses body, checks with allowed that the caller may read the site,
+// and answers.
+func (s *Service) Run(ctx context.Context, body []byte, allowed func(store.Site) bool) (Response, error) {
+	req, err := Parse(body)
+	if err != nil {
+		return Response{}, err
+	}
+	site, err := s.Sites.SiteByDomain(ctx, strings.ToLower(req.SiteID))
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !allowed(site)) {
+		return Response{}, ErrNoSite
+	}
+	if err != nil {
+		return Response{}, fmt.Errorf("query: find site: %w", err)
+	}
+	now := time.Now
+	if s.Now != nil {
+		now = s.Now
+	}
+	q, err := Resolve(req, site, now())
+	if err != nil {
+		return Response{}, err
+	}
+	res, err := s.Events.Query(ctx, q)
+	if errors.Is(err, store.ErrUnsupported) {
+		return Response{}, bad("this query is not supported by the events store: %v", err)
+	}
+	if err != nil {
+		return Response{}, fmt.Errorf("query: %w", err)
+	}
+	return shape(req, q, res), nil
+}
+
+// Parse decodes a request body strictly: unknown fields are refused, so a
+// misspelt parameter is an error instead of being silently ignored.
+func Parse(body []byte) (Request, error) {
+	if len(body) > MaxBodyBytes {
+		return Request{}, bad("request body is larger than %d bytes", MaxBodyBytes)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	var r Request
+	if err := dec.Decode(&r); err != nil {
+		return Request{}, bad("invalid JSON body: %v", err)
+	}
+	if r.SiteID == "" {
+		return Request{}, bad("site_id is required")
+	}
+	if len(r.Metrics) == 0 {
+		return Request{}, bad("metrics is required, e.g. [\"visitors\"]")
+	}
+	if len(r.DateRange) == 0 {
+		return Request{}, bad("date_range is required, e.g. \"7d\"")
+	}
+	return r, nil
+}
+
+// Resolve turns a request into a store query for site at time now.
+func Resolve(r Request, site store.Site, now time.Time) (store.Query, error) {
+	loc, err := time.LoadLocation(site.TimeZone)
+	if err != nil || site.TimeZone == "" {
+		loc = time.UTC
+	}
+	from, to, err := dateRange(r.DateRange, now.In(loc), site)
+	if err != nil {
+		return store.Query{}, err
+	}
+	q := store.Query{
+		SiteID:     site.ID,
+		From:       from.UTC(),
+		To:         to.UTC(),
+		TimeZone:   loc.String(),
+		Metrics:    r.Metrics,
+		Dimensions: r.Dimensions,
+		Offset:     r.Pagination.Offset,
+		Limit:      defaultLimit,
+	}
+	if r.Pagination.Limit != nil {
+		q.Limit = *r.Pagination.Limit
+		if q.Limit <= 0 || q.Limit > defaultLimit {
+			return store.Query{}, bad("pagination.limit must be between 1 and %d", defaultLimit)
+		}
+	}
+	for _, raw := range r.Filters {
+		f, err := parseFilter(raw, 0)
+		if err != nil {
+			return store.Query{}, err
+		}
+		q.Filters = append(q.Filters, f)
+	}
+	for _, o := range r.OrderBy {
+		if len(o) != 2 || (o[1] != "asc" && o[1] != "desc") {
+			return store.Query{}, bad("order_by entries look like [\"visitors\", \"desc\"]")
+		}
+		q.OrderBy = append(q.OrderBy, store.Order{Key: o[0], Desc: o[1] == "desc"})
+	}
+	if err := q.Validate(); err != nil {
+		return store.Query{}, bad("%v", err)
+	}
+	return q, nil
+}
+
+// parseFilter reads Plausible's filter syntax: ["is", "visit:country",
+// ["DE"]], ["and", [f, …]], ["or", [f, …]], ["not", f].
+func parseFilter(raw json.RawMessage, depth int) (store.Filter, error) {
+	if depth > 8 {
+		return store.Filter{}, bad("filters are nested too deeply")
+	}
+	var parts []json.RawMessage
+	if err := json.Unmarshal(raw, &parts); err != nil || len(parts) < 2 {
+		return store.Filter{}, bad("invalid filter %s: expected [operator, dimension, [values]]", truncate(raw))
+	}
+	var op string
+	if err := json.Unmarshal(parts[0], &op); err != nil {
+		return store.Filter{}, bad("invalid filter %s: the operator must be a string", truncate(raw))
+	}
+	switch op {
+	case "and", "or":
+		var children []json.RawMessage
+		if err := json.Unmarshal(parts[1], &children); err != nil || len(parts) != 2 {
+			return store.Filter{}, bad("invalid filter %s: %q takes a list of filters", truncate(raw), op)
+		}
+		f := store.Filter{Op: op}
+		for _, c := range children {
+			cf, err := parseFilter(c, depth+1)
+			if err != nil {
+				return store.Filter{}, err
+			}
+			f.Children = append(f.Children, cf)
+		}
+		return f, nil
+	case "not":
+		if len(parts) != 2 {
+			return store.Filter{}, bad("invalid filter %s: \"not\" takes one filter", truncate(raw))
+		}
+		cf, err := parseFilter(parts[1], depth+1)
+		if err != nil {
+			return store.Filter{}, err
+		}
+		return store.Filter{Op: op, Children: []store.Filter{cf}}, nil
+	}
+	f := store.Filter{Op: op}
+	if len(parts) < 3 || json.Unmarshal(parts[1], &f.Dimension) != nil || json.Unmarshal(parts[2], &f.Values) != nil {
+		return store.Filter{}, bad("invalid filter %s: expected [operator, dimension, [values]]", truncate(raw))
+	}
+	return f, nil
+}
+
+func truncate(raw json.RawMessage) string {
+	if len(raw) > 80 {
+		return string(raw[:80]) + "…"
+	}
+	return string(raw)
+}
+
+func shape(r Request, q store.Query, res store.Result) Response {
+	out := Response{Results: make([]Result, 0, len(res.Rows)), Meta: map[string]any{}}
+	for _, row := range res.Rows {
+		dims := row.Dimensions
+		if dims == nil {
+			dims = []string{}
+		}
+		out.Results = append(out.Results, Result{Metrics: row.Metrics, Dimensions: dims})
+	}
+	if r.Include.TotalRows {
+		out.Meta["total_rows"] = res.TotalRows
+	}
+	loc, _ := time.LoadLocation(q.TimeZone)
+	orderBy := make([][]string, 0, len(q.OrderBy))
+	for _, o := range q.OrderBy {
+		dir := "asc"
+		if o.Desc {
+			dir = "desc"
+		}
+		orderBy = append(orderBy, []string{o.Key, dir})
+	}
+	dims := r.Dimensions
+	if dims == nil {
+		dims = []string{}
+	}
+	filters := r.Filters
+	if filters == nil {
+		filters = []json.RawMessage{}
+	}
+	out.Query = map[string]any{
+		"site_id":    r.SiteID,
+		"metrics":    r.Metrics,
+		"date_range": []string{q.From.In(loc).Format(time.RFC3339), q.To.Add(-time.Second).In(loc).Format(time.RFC3339)},
+		"dimensions": dims,
+		"filters":    filters,
+		"order_by":   orderBy,
+		"include":    r.Include,
+		"pagination": map[string]int{"limit": q.Limit, "offset": q.Offset},
+	}
+	return out
+}
