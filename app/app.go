@@ -1,0 +1,173 @@
+// Package app wires Footfall together: configuration → stores → services →
+// jobs → HTTP, and runs it until the context ends, shutting down in the
+// order that loses nothing (stop accepting, drain the queue, close stores).
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/footfallhq/footfall/app/config"
+	"github.com/footfallhq/footfall/app/enrich"
+	"github.com/footfallhq/footfall/app/geo"
+	"github.com/footfallhq/footfall/app/ingest"
+	"github.com/footfallhq/footfall/app/visitor"
+	"github.com/footfallhq/footfall/store"
+	"github.com/footfallhq/footfall/store/open"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// App is an opened Footfall instance: stores migrated, salts ready.
+type App struct {
+	Config  config.Config
+	Logger  *slog.Logger
+	Version string
+
+	DB     store.App
+	Events store.Events
+	Queue  store.Queue
+
+	Registry *prometheus.Registry
+	Ingester *ingest.Ingester
+	Sites    *ingest.SiteCache
+	Salts    *visitor.Salts
+	Sessions *visitor.Sessions
+	Metrics  *ingest.Metrics
+
+	geo *geo.Locator
+}
+
+// Open opens the app-data store (and migrates it). The events store, queue
+// and ingest pipeline are opened by OpenEvents, which commands that touch
+// only app data (site add, user create) skip: the events database admits
+// one process, usually the server.
+func Open(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App, error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	a := &App{Config: cfg, Logger: logger, Registry: prometheus.NewRegistry()}
+	db, err := open.App(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	a.DB = db
+	if err := db.Migrate(ctx); err != nil {
+		a.Close()
+		return nil, fmt.Errorf("migrate app database: %w", err)
+	}
+	return a, nil
+}
+
+// OpenEvents opens the events store, the durable queue and the ingest
+// pipeline.
+func (a *App) OpenEvents(ctx context.Context) error {
+	cfg := a.Config
+	events, err := open.Events(ctx, cfg.EventsURL, open.EventsOptions{
+		MemoryLimit: cfg.DuckDBMemoryLimit, Threads: cfg.DuckDBThreads,
+	})
+	if err != nil {
+		return err
+	}
+	a.Events = events
+	q, err := open.Queue(cfg.Path("queue"), a.Logger.With("component", "wal"))
+	if err != nil {
+		return err
+	}
+	a.Queue = q
+	if a.geo, err = geo.Open(cfg.GeoIPPath); err != nil {
+		return fmt.Errorf("geo database: %w", err)
+	}
+	a.Salts = visitor.NewSalts(a.DB)
+	if err := a.Salts.Rotate(ctx, time.Now()); err != nil {
+		return err
+	}
+	a.Sessions = visitor.NewSessions()
+	a.Sites = ingest.NewSiteCache(a.DB, 10*time.Second)
+	a.Metrics = ingest.NewMetrics(a.Registry)
+	a.Registry.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "footfall_queue_depth", Help: "Events acknowledged but not yet in the events store.",
+		}, func() float64 { return float64(a.Queue.Depth()) }),
+	)
+	a.Ingester = ingest.New(ingest.Config{
+		Sites:    a.Sites,
+		UA:       enrich.NewUAParser(20000),
+		Geo:      a.geo,
+		Salts:    a.Salts,
+		Sessions: a.Sessions,
+		Queue:    a.Queue,
+		Metrics:  a.Metrics,
+	})
+	return nil
+}
+
+// Batcher returns the loop moving queued events into the events store.
+func (a *App) Batcher() *ingest.Batcher {
+	return &ingest.Batcher{
+		Queue: a.Queue, Events: a.Events, Metrics: a.Metrics,
+		Logger: a.Logger.With("component", "batcher"),
+	}
+}
+
+// Ready reports whether the stores answer.
+func (a *App) Ready(ctx context.Context) error {
+	if err := a.DB.Ping(ctx); err != nil {
+		return fmt.Errorf("app database: %w", err)
+	}
+	if a.Events != nil {
+		if err := a.Events.Ping(ctx); err != nil {
+			return fmt.Errorf("events store: %w", err)
+		}
+	}
+	return nil
+}
+
+// Close closes what Open and OpenEvents opened, queue before stores.
+func (a *App) Close() error {
+	var errs []error
+	if a.Queue != nil {
+		errs = append(errs, a.Queue.Close())
+	}
+	if a.Events != nil {
+		errs = append(errs, a.Events.Close())
+	}
+	if a.geo != nil {
+		errs = append(errs, a.geo.Close())
+	}
+	if a.DB != nil {
+		errs = append(errs, a.DB.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// SecretKey returns FOOTFALL_SECRET_KEY or, when unset, a key generated once
+// into the data directory, so sessions survive restarts without setup.
+func (a *App) SecretKey() (string, error) {
+	if a.Config.SecretKey != "" {
+		return a.Config.SecretKey, nil
+	}
+	path := a.Config.Path("secret.key")
+	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) >= 32 {
+		return strings.TrimSpace(string(b)), nil
+	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("read secret key: %w", err)
+	}
+	b := make([]byte, 32)
+	rand.Read(b)
+	key := hex.EncodeToString(b)
+	if err := os.WriteFile(path, []byte(key+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("write secret key: %w", err)
+	}
+	return key, nil
+}

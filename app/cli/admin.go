@@ -1,0 +1,226 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/footfallhq/footfall/app"
+	"github.com/footfallhq/footfall/app/auth"
+	"github.com/footfallhq/footfall/app/config"
+	"github.com/footfallhq/footfall/app/enrich"
+	"github.com/footfallhq/footfall/store"
+)
+
+func site(ctx context.Context, e *Env, cfg config.Config, args []string) error {
+	fs, data, addr := flags(e, "site", &cfg)
+	owner := fs.String("owner", "", "email of the owning user")
+	tz := fs.String("timezone", "UTC", "IANA time zone for reports, e.g. Europe/Berlin")
+	pos, err := parse(fs, args, &cfg, data, addr)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 {
+		return usagef("missing subcommand: add, list or remove")
+	}
+	a, err := openApp(ctx, e, cfg)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	switch pos[0] {
+	case "add":
+		if len(pos) != 2 {
+			return usagef("site add takes one DOMAIN")
+		}
+		domains := enrich.Domains(pos[1])
+		if len(domains) != 1 || !strings.Contains(domains[0], ".") && domains[0] != "localhost" {
+			return usagef("%q is not a domain like example.com", pos[1])
+		}
+		if _, err := time.LoadLocation(*tz); err != nil || *tz == "" || *tz == "Local" {
+			return usagef("unknown time zone %q (use an IANA name like Europe/Berlin)", *tz)
+		}
+		s := store.Site{Domain: domains[0], TimeZone: *tz, CreatedAt: time.Now()}
+		if *owner != "" {
+			u, err := a.DB.UserByEmail(ctx, *owner)
+			if errors.Is(err, store.ErrNotFound) {
+				return fmt.Errorf("no user %s: create it with `footfall user create --email %s`", *owner, *owner)
+			} else if err != nil {
+				return err
+			}
+			s.OwnerID = u.ID
+		}
+		s, err = a.DB.CreateSite(ctx, s)
+		if errors.Is(err, store.ErrConflict) {
+			return fmt.Errorf("site %s already exists", domains[0])
+		} else if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.Stdout, "added %s (time zone %s)\nAdd this to your pages:\n  <script defer data-domain=\"%s\" src=\"%s/js/script.js\"></script>\n",
+			s.Domain, s.TimeZone, s.Domain, strings.TrimRight(cfg.BaseURL, "/"))
+	case "list":
+		sites, err := a.DB.ListSites(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(e.Stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "DOMAIN\tTIME ZONE\tOWNER\tCREATED")
+		for _, s := range sites {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", s.Domain, s.TimeZone, ownerEmail(ctx, a, s.OwnerID), s.CreatedAt.Format(time.DateOnly))
+		}
+		return tw.Flush()
+	case "remove":
+		if len(pos) != 2 {
+			return usagef("site remove takes one DOMAIN")
+		}
+		s, err := a.DB.SiteByDomain(ctx, strings.ToLower(pos[1]))
+		if errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("no site %s", pos[1])
+		} else if err != nil {
+			return err
+		}
+		if err := a.DB.DeleteSite(ctx, s.ID); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.Stdout, "removed %s; new events for it are refused\n", s.Domain)
+	default:
+		return usagef("unknown subcommand %q: use add, list or remove", pos[0])
+	}
+	return nil
+}
+
+func ownerEmail(ctx context.Context, a *app.App, id int64) string {
+	if id == 0 {
+		return "-"
+	}
+	u, err := a.DB.UserByID(ctx, id)
+	if err != nil {
+		return "?"
+	}
+	return u.Email
+}
+
+func user(ctx context.Context, e *Env, cfg config.Config, args []string) error {
+	fs, data, addr := flags(e, "user", &cfg)
+	email := fs.String("email", "", "email address")
+	password := fs.String("password", "", "password (default: read from standard input)")
+	admin := fs.Bool("admin", false, "make the user an administrator (sees every site)")
+	pos, err := parse(fs, args, &cfg, data, addr)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("missing subcommand: create, list or reset-password")
+	}
+	a, err := openApp(ctx, e, cfg)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	switch pos[0] {
+	case "create", "reset-password":
+		if !strings.Contains(*email, "@") {
+			return usagef("--email is required")
+		}
+		pw := *password
+		if pw == "" {
+			if pw, err = readPassword(e); err != nil {
+				return err
+			}
+		}
+		hash, err := auth.HashPassword(pw)
+		if err != nil {
+			return usagef("%v", err)
+		}
+		if pos[0] == "reset-password" {
+			u, err := a.DB.UserByEmail(ctx, *email)
+			if err != nil {
+				return fmt.Errorf("user %s: %w", *email, err)
+			}
+			if err := a.DB.SetPassword(ctx, u.ID, hash); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.Stdout, "password of %s changed\n", u.Email)
+			return nil
+		}
+		u, err := a.DB.CreateUser(ctx, store.User{Email: *email, PasswordHash: hash, Admin: *admin, CreatedAt: time.Now()})
+		if errors.Is(err, store.ErrConflict) {
+			return fmt.Errorf("user %s already exists", *email)
+		} else if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.Stdout, "created user %s (admin: %t)\n", u.Email, u.Admin)
+	case "list":
+		users, err := a.DB.ListUsers(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(e.Stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "EMAIL\tADMIN\tCREATED")
+		for _, u := range users {
+			fmt.Fprintf(tw, "%s\t%t\t%s\n", u.Email, u.Admin, u.CreatedAt.Format(time.DateOnly))
+		}
+		return tw.Flush()
+	default:
+		return usagef("unknown subcommand %q: use create, list or reset-password", pos[0])
+	}
+	return nil
+}
+
+func readPassword(e *Env) (string, error) {
+	if isTerminal(e.Stderr) {
+		fmt.Fprint(e.Stderr, "password: ")
+	}
+	line, err := bufio.NewReader(e.Stdin).ReadString('\n')
+	line = strings.TrimRight(line, "\r\n")
+	if line == "" {
+		return "", usagef("no password given: pass --password or write it to standard input (%v)", err)
+	}
+	return line, nil
+}
+
+func apikey(ctx context.Context, e *Env, cfg config.Config, args []string) error {
+	fs, data, addr := flags(e, "apikey", &cfg)
+	email := fs.String("email", "", "the key acts as this user")
+	name := fs.String("name", "default", "a label to recognise the key by")
+	pos, err := parse(fs, args, &cfg, data, addr)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 || pos[0] != "create" {
+		return usagef("use: apikey create --email E")
+	}
+	if *email == "" {
+		return usagef("--email is required")
+	}
+	a, err := openApp(ctx, e, cfg)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	key, err := createKey(ctx, a, *email, *name)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.Stderr, "API key %q for %s (shown once; store it now):\n", *name, *email)
+	fmt.Fprintln(e.Stdout, key)
+	return nil
+}
+
+func createKey(ctx context.Context, a *app.App, email, name string) (string, error) {
+	u, err := a.DB.UserByEmail(ctx, email)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", fmt.Errorf("no user %s: create it with `footfall user create --email %s`", email, email)
+	} else if err != nil {
+		return "", err
+	}
+	key, prefix, hash := auth.NewAPIKey()
+	if _, err := a.DB.CreateAPIKey(ctx, store.APIKey{UserID: u.ID, Name: name, Prefix: prefix, Hash: hash, CreatedAt: time.Now()}); err != nil {
+		return "", err
+	}
+	return key, nil
+}

@@ -1,0 +1,117 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/footfallhq/footfall/app/bench"
+	"github.com/footfallhq/footfall/app/config"
+	"github.com/footfallhq/footfall/app/seed"
+)
+
+func serve(ctx context.Context, e *Env, cfg config.Config, args []string) error {
+	fs, data, addr := flags(e, "serve", &cfg)
+	pos, err := parse(fs, args, &cfg, data, addr)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("unexpected argument %q", pos[0])
+	}
+	a, err := openApp(ctx, e, cfg)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	return a.Serve(ctx, e.Assets)
+}
+
+func seedCmd(ctx context.Context, e *Env, cfg config.Config, args []string) error {
+	fs, data, addr := flags(e, "seed", &cfg)
+	site := fs.String("site", "", "domain of an existing site (required)")
+	events := fs.Int("events", 10000, "number of events to write")
+	days := fs.Int("days", 30, "spread the events over this many days up to now")
+	if _, err := parse(fs, args, &cfg, data, addr); err != nil {
+		return err
+	}
+	if *site == "" || *events <= 0 || *days <= 0 {
+		return usagef("--site is required; --events and --days must be positive")
+	}
+	a, err := openApp(ctx, e, cfg)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if _, err := a.DB.SiteByDomain(ctx, *site); err != nil {
+		return fmt.Errorf("site %q: %w (add it with `footfall site add %s`)", *site, err, *site)
+	}
+	if err := a.OpenEvents(ctx); err != nil {
+		return err
+	}
+	start := time.Now()
+	n, err := runSeed(ctx, e, a, seed.Options{Site: *site, Events: *events, Days: *days})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.Stdout, "seeded %d events for %s over %d days in %s\n", n, *site, *days, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+func migrate(ctx context.Context, e *Env, cfg config.Config, args []string) error {
+	fs, data, addr := flags(e, "migrate", &cfg)
+	if _, err := parse(fs, args, &cfg, data, addr); err != nil {
+		return err
+	}
+	a, err := openApp(ctx, e, cfg) // migrates the app database
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if err := a.OpenEvents(ctx); err != nil { // migrates the events store
+		return err
+	}
+	fmt.Fprintln(e.Stdout, "migrations are up to date")
+	return nil
+}
+
+func printConfig(_ context.Context, e *Env, cfg config.Config, args []string) error {
+	fs, data, addr := flags(e, "config", &cfg)
+	markdown := fs.Bool("markdown", false, "print the documentation table instead")
+	if _, err := parse(fs, args, &cfg, data, addr); err != nil {
+		return err
+	}
+	if *markdown {
+		fmt.Fprint(e.Stdout, config.Markdown())
+		return nil
+	}
+	for _, p := range cfg.Redacted().Pairs() {
+		fmt.Fprintf(e.Stdout, "%s=%s\n", p[0], p[1])
+	}
+	return nil
+}
+
+func version(_ context.Context, e *Env, _ config.Config, _ []string) error {
+	b := e.Build
+	fmt.Fprintf(e.Stdout, "footfall %s (commit %s, built %s)\n", b.Version, b.Commit, b.Date)
+	return nil
+}
+
+func benchCmd(ctx context.Context, e *Env, cfg config.Config, args []string) error {
+	fs, data, addr := flags(e, "bench", &cfg)
+	var o bench.Options
+	fs.StringVar(&o.URL, "url", bench.DefaultURL, "server to load (loopback only)")
+	fs.StringVar(&o.Site, "site", bench.DefaultSite, "site domain registered on the server")
+	fs.StringVar(&o.APIKey, "key", "", "API key: read the stored count back after the load")
+	fs.IntVar(&o.Concurrency, "c", bench.DefaultConcurrency, "concurrent connections")
+	fs.DurationVar(&o.Duration, "duration", 0, "how long to load (default 10s unless --requests)")
+	fs.IntVar(&o.Requests, "requests", 0, "stop after this many requests")
+	noop := fs.Bool("noop", false, "also load an in-process no-op Go server the same way, and compare")
+	jsonOut := fs.Bool("json", false, "print the reports as JSON")
+	if _, err := parse(fs, args, &cfg, data, addr); err != nil {
+		return err
+	}
+	o.Out = e.Stderr
+	o.Quiet = !isTerminal(e.Stderr)
+	return runBench(ctx, e, o, *noop, *jsonOut)
+}

@@ -1,0 +1,39 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestSchedulerRunsJobs(t *testing.T) {
+	var ok, failed atomic.Int32
+	sc, err := New(slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Job{Name: "tick", Schedule: Every(20 * time.Millisecond), Run: func(context.Context) error { ok.Add(1); return nil }},
+		Job{Name: "fail", Schedule: Every(20 * time.Millisecond), Timeout: time.Second, Run: func(ctx context.Context) error {
+			if _, has := ctx.Deadline(); !has {
+				t.Error("job ran without its timeout")
+			}
+			failed.Add(1)
+			return errors.New("boom")
+		}},
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc.Start()
+	deadline := time.Now().Add(5 * time.Second)
+	for (ok.Load() < 2 || failed.Load() < 2) && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := sc.Shutdown(); err != nil {
+		t.Fatal(err)
+	}
+	if ok.Load() < 2 || failed.Load() < 2 {
+		t.Errorf("runs: ok=%d failed=%d, want each ≥ 2", ok.Load(), failed.Load())
+	}
+}

@@ -1,0 +1,202 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/footfallhq/footfall/app/certs"
+	"github.com/footfallhq/footfall/app/config"
+	"github.com/footfallhq/footfall/app/jobs"
+	"github.com/footfallhq/footfall/app/query"
+	"github.com/footfallhq/footfall/app/web"
+)
+
+// Timeouts of a graceful shutdown: in-flight requests first, then the
+// queue drain. Events still queued after that are replayed at next start.
+const (
+	httpShutdownTimeout = 10 * time.Second
+	drainTimeout        = 30 * time.Second
+)
+
+// Serve runs the appliance until ctx is done: HTTP (and HTTPS with
+// autocert when a domain is set), the admin listener, the batcher and the
+// scheduled jobs. It returns after a graceful shutdown.
+func (a *App) Serve(ctx context.Context, assets fs.FS) error {
+	if a.Ingester == nil {
+		if err := a.OpenEvents(ctx); err != nil {
+			return err
+		}
+	}
+	if _, err := a.SecretKey(); err != nil {
+		return err
+	}
+	cfg := a.Config
+	proxies, err := cfg.TrustedProxyPrefixes()
+	if err != nil {
+		return err
+	}
+	deps := web.Deps{
+		Logger:         a.Logger.With("component", "web"),
+		Ingester:       a.Ingester,
+		Stats:          &query.Service{Sites: a.DB, Events: a.Events},
+		Credentials:    a.DB,
+		Ready:          a.Ready,
+		Assets:         assets,
+		TrustedProxies: proxies,
+		Registry:       a.Registry,
+		MetricsToken:   cfg.MetricsToken,
+		BaseURL:        strings.TrimRight(cfg.BaseURL, "/"),
+		Version:        a.Version,
+	}
+	handler := web.New(deps)
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on FOOTFALL_ADDR %s: %w", cfg.Addr, err)
+	}
+	servers := []*http.Server{newServer(handler)}
+	listeners := []net.Listener{ln}
+	if cfg.AdminAddr != "" {
+		aln, err := net.Listen("tcp", cfg.AdminAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("listen on FOOTFALL_ADMIN_ADDR %s: %w", cfg.AdminAddr, err)
+		}
+		servers = append(servers, newServer(web.Admin(deps)))
+		listeners = append(listeners, aln)
+	}
+	var tlsServer *certs.Server
+	if cfg.Domain != "" {
+		tlsServer, err = certs.Listen(certs.Options{
+			Domain: cfg.Domain, Email: cfg.ACMEMail, DirectoryURL: cfg.ACMEURL,
+			CacheDir: cfg.Path("certs"), TLSAddr: cfg.TLSAddr, HTTPAddr: cfg.HTTPAddr,
+			Logger: a.Logger.With("component", "certs"), Handler: handler,
+		})
+		if err != nil {
+			for _, l := range listeners {
+				l.Close()
+			}
+			return err
+		}
+	}
+
+	sched, err := jobs.New(a.Logger.With("component", "jobs"),
+		jobs.Job{Name: "salt_rotation", Schedule: jobs.Daily(0, 0), Timeout: time.Minute,
+			Run: func(ctx context.Context) error { return a.Salts.Rotate(ctx, time.Now()) }},
+		jobs.Job{Name: "session_sweep", Schedule: jobs.Every(time.Minute), Timeout: time.Minute,
+			Run: func(context.Context) error { a.Sessions.Sweep(time.Now()); return nil }},
+	)
+	if err != nil {
+		return err
+	}
+	sched.Start()
+
+	batchCtx, stopBatcher := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopBatcher()
+	batchDone := make(chan error, 1)
+	go func() { batchDone <- a.Batcher().Run(batchCtx, drainTimeout) }()
+
+	serveErr := make(chan error, len(servers)+1)
+	for i, srv := range servers {
+		go func() {
+			if err := srv.Serve(listeners[i]); !errors.Is(err, http.ErrServerClosed) {
+				serveErr <- err
+			}
+		}()
+	}
+	tlsCtx, stopTLS := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopTLS()
+	var tlsDone sync.WaitGroup
+	if tlsServer != nil {
+		tlsDone.Add(1)
+		go func() {
+			defer tlsDone.Done()
+			if err := tlsServer.Serve(tlsCtx); err != nil {
+				serveErr <- err
+			}
+		}()
+	}
+
+	url := localURL(ln.Addr(), cfg)
+	a.Logger.Info("footfall is running", "url", url, "version", a.Version, "data", cfg.DataDir,
+		"events", redactURL(cfg.EventsURL), "admin", cfg.AdminAddr, "domain", cfg.Domain)
+	fmt.Fprintf(os.Stderr, "Footfall is running: open %s\n", url)
+
+	var runErr error
+	batcherExited := false
+	select {
+	case <-ctx.Done():
+		a.Logger.Info("shutting down: no new requests, draining the queue")
+	case runErr = <-serveErr:
+		a.Logger.Error("a listener failed; shutting down", "err", runErr)
+	case runErr = <-batchDone:
+		a.Logger.Error("the batcher stopped; shutting down", "err", runErr)
+		batcherExited = true
+	}
+
+	// Stop accepting first, so every acknowledged event is in the queue
+	// before the drain starts.
+	shCtx, cancel := context.WithTimeout(context.Background(), httpShutdownTimeout)
+	defer cancel()
+	for _, srv := range servers {
+		if err := srv.Shutdown(shCtx); err != nil {
+			a.Logger.Warn("http shutdown", "err", err)
+		}
+	}
+	stopTLS()
+	tlsDone.Wait()
+	stopBatcher()
+	if !batcherExited {
+		if err := <-batchDone; err != nil {
+			runErr = errors.Join(runErr, err)
+		}
+	}
+	if err := sched.Shutdown(); err != nil {
+		a.Logger.Warn("jobs shutdown", "err", err)
+	}
+	a.Logger.Info("stopped", "queued_events_left", a.Queue.Depth())
+	return runErr
+}
+
+func newServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+}
+
+// localURL is the address to print: the public URL when one is set, else
+// where the plain listener can be reached from this machine.
+func localURL(addr net.Addr, cfg config.Config) string {
+	if cfg.Domain != "" {
+		return "https://" + cfg.Domain
+	}
+	host, port, _ := net.SplitHostPort(addr.String())
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "localhost"
+	} else if ip.To4() == nil {
+		host = "[" + host + "]"
+	}
+	return "http://" + host + ":" + port
+}
+
+func redactURL(s string) string {
+	if i := strings.Index(s, "@"); i > 0 {
+		if j := strings.Index(s, "://"); j > 0 && j < i {
+			return s[:j+3] + "…" + s[i:]
+		}
+	}
+	return s
+}

@@ -1,0 +1,147 @@
+package visitor
+
+import (
+	"hash/maphash"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/footfallhq/footfall/store"
+)
+
+// IdleTimeout ends a session after this long without events.
+const IdleTimeout = 30 * time.Minute
+
+// entry is what a session remembers of its first event: the session-level
+// attributes stamped on every later event.
+type entry struct {
+	page, referrer, source, channel                        string
+	utmSource, utmMedium, utmCampaign, utmContent, utmTerm string
+	country, region, city                                  string
+	browser, browserVersion, os, osVersion, device, screen string
+}
+
+type session struct {
+	id       uint64
+	visitor  uint64
+	lastSeen time.Time
+	entry    entry
+}
+
+type key struct {
+	site    int64
+	visitor uint64
+}
+
+const shards = 64
+
+// Sessions assigns events to sessions in process memory. Sessions are not
+// persisted: after a restart a visitor active at that moment starts a new
+// session, which is the same trade-off a visitor crossing a salt rotation
+// without the previous salt would see.
+type Sessions struct {
+	seed   maphash.Seed
+	shards [shards]struct {
+		sync.Mutex
+		m map[key]*session
+	}
+}
+
+// NewSessions returns an empty session table.
+func NewSessions() *Sessions {
+	s := &Sessions{seed: maphash.MakeSeed()}
+	for i := range s.shards {
+		s.shards[i].m = make(map[key]*session)
+	}
+	return s
+}
+
+func (s *Sessions) shard(k key) int {
+	return int(maphash.Comparable(s.seed, k) % shards)
+}
+
+// Assign puts ev into the visitor's open session, or opens one. current and
+// previous are the visitor's ids under today's and yesterday's salt (see
+// Salts.IDs): a session opened before midnight continues under the old id.
+// It sets ev.VisitorID, ev.SessionID and the session-level attributes. When
+// no session is open and open is false (engagement events, which only
+// extend a visit), Assign leaves ev alone and returns false.
+func (s *Sessions) Assign(ev *store.Event, current, previous uint64, open bool) bool {
+	now := ev.Timestamp
+	for _, id := range [2]uint64{current, previous} {
+		if id == 0 {
+			continue
+		}
+		k := key{ev.SiteID, id}
+		sh := &s.shards[s.shard(k)]
+		sh.Lock()
+		if ses, ok := sh.m[k]; ok && now.Sub(ses.lastSeen) < IdleTimeout {
+			if now.After(ses.lastSeen) {
+				ses.lastSeen = now
+			}
+			ev.VisitorID, ev.SessionID = ses.visitor, ses.id
+			ses.entry.stamp(ev)
+			sh.Unlock()
+			return true
+		}
+		sh.Unlock()
+	}
+	if !open {
+		return false
+	}
+	ses := &session{id: newID(), visitor: current, lastSeen: now, entry: entryOf(ev)}
+	ev.VisitorID, ev.SessionID = ses.visitor, ses.id
+	ses.entry.stamp(ev)
+	k := key{ev.SiteID, current}
+	sh := &s.shards[s.shard(k)]
+	sh.Lock()
+	sh.m[k] = ses
+	sh.Unlock()
+	return true
+}
+
+// Sweep forgets sessions idle since before now − IdleTimeout and returns
+// how many remain, so memory follows the number of active visitors.
+func (s *Sessions) Sweep(now time.Time) int {
+	n := 0
+	for i := range s.shards {
+		sh := &s.shards[i]
+		sh.Lock()
+		for k, ses := range sh.m {
+			if now.Sub(ses.lastSeen) >= IdleTimeout {
+				delete(sh.m, k)
+			}
+		}
+		n += len(sh.m)
+		sh.Unlock()
+	}
+	return n
+}
+
+func newID() uint64 {
+	for {
+		if id := rand.Uint64(); id != 0 {
+			return id
+		}
+	}
+}
+
+func entryOf(ev *store.Event) entry {
+	return entry{
+		page: ev.Pathname, referrer: ev.Referrer, source: ev.Source, channel: ev.Channel,
+		utmSource: ev.UTMSource, utmMedium: ev.UTMMedium, utmCampaign: ev.UTMCampaign,
+		utmContent: ev.UTMContent, utmTerm: ev.UTMTerm,
+		country: ev.Country, region: ev.Region, city: ev.City,
+		browser: ev.Browser, browserVersion: ev.BrowserVersion, os: ev.OS, osVersion: ev.OSVersion,
+		device: ev.Device, screen: ev.Screen,
+	}
+}
+
+func (e *entry) stamp(ev *store.Event) {
+	ev.EntryPage, ev.Referrer, ev.Source, ev.Channel = e.page, e.referrer, e.source, e.channel
+	ev.UTMSource, ev.UTMMedium, ev.UTMCampaign = e.utmSource, e.utmMedium, e.utmCampaign
+	ev.UTMContent, ev.UTMTerm = e.utmContent, e.utmTerm
+	ev.Country, ev.Region, ev.City = e.country, e.region, e.city
+	ev.Browser, ev.BrowserVersion, ev.OS, ev.OSVersion = e.browser, e.browserVersion, e.os, e.osVersion
+	ev.Device, ev.Screen = e.device, e.screen
+}

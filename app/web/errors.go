@@ -1,0 +1,89 @@
+package web
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+)
+
+// Error is an HTTP answer with a JSON body {"error": Message, "code": Code}.
+// Handlers return it for the client's mistakes; any other error is an
+// internal fault, logged with the request id and answered with a 500 that
+// reveals nothing.
+type Error struct {
+	Status  int
+	Code    string
+	Message string
+	// RetryAfter, in seconds, is sent as Retry-After when positive.
+	RetryAfter int
+}
+
+func (e *Error) Error() string { return e.Message }
+
+func apiError(status int, code, message string) *Error {
+	return &Error{Status: status, Code: code, Message: message}
+}
+
+type errorBody struct {
+	Error string `json:"error"`
+	Code  string `json:"code"`
+}
+
+func errorHandler(logger *slog.Logger) echo.HTTPErrorHandler {
+	return func(err error, c echo.Context) {
+		if c.Response().Committed {
+			return
+		}
+		var apiErr *Error
+		var echoErr *echo.HTTPError
+		switch {
+		case errors.As(err, &apiErr):
+		case errors.As(err, &echoErr):
+			// echo's own answers: unknown route, wrong method, too large.
+			msg := http.StatusText(echoErr.Code)
+			if s, ok := echoErr.Message.(string); ok {
+				msg = s
+			}
+			apiErr = apiError(echoErr.Code, codeFor(echoErr.Code), msg)
+		default:
+			logger.Error("request failed", "method", c.Request().Method, "path", c.Path(),
+				"request_id", c.Response().Header().Get(echo.HeaderXRequestID), "err", err)
+			apiErr = apiError(http.StatusInternalServerError, "internal", "internal error; it has been logged")
+		}
+		if apiErr.RetryAfter > 0 {
+			c.Response().Header().Set("Retry-After", itoa(apiErr.RetryAfter))
+		}
+		var werr error
+		if c.Request().Method == http.MethodHead {
+			werr = c.NoContent(apiErr.Status)
+		} else {
+			werr = c.JSON(apiErr.Status, errorBody{Error: apiErr.Message, Code: apiErr.Code})
+		}
+		if werr != nil {
+			logger.Debug("writing error response", "err", werr)
+		}
+	}
+}
+
+func codeFor(status int) string {
+	switch status {
+	case http.StatusNotFound:
+		return "not_found"
+	case http.StatusMethodNotAllowed:
+		return "method_not_allowed"
+	case http.StatusRequestEntityTooLarge:
+		return "body_too_large"
+	case http.StatusUnauthorized:
+		return "unauthorized"
+	case http.StatusForbidden:
+		return "forbidden"
+	case http.StatusServiceUnavailable:
+		return "unavailable"
+	}
+	if status >= 500 {
+		return "internal"
+	}
+	return "bad_request"
+}

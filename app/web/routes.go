@@ -1,0 +1,52 @@
+package web
+
+import (
+	"net/http"
+	"net/http/pprof"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// routes is the whole public route table.
+func routes(e *echo.Echo, d Deps) {
+	ev := &eventHandler{ingester: d.Ingester, logger: d.Logger}
+	e.POST("/api/event", ev.post)
+	e.OPTIONS("/api/event", ev.preflight)
+
+	st := &statsHandler{stats: d.Stats, creds: d.Credentials}
+	e.POST("/api/v2/query", st.query)
+	e.OPTIONS("/api/v2/query", st.preflight)
+
+	h := &healthHandler{ready: d.Ready, version: d.Version}
+	e.GET("/healthz", h.live)
+	e.HEAD("/healthz", h.live)
+	e.GET("/readyz", h.readyz)
+
+	if d.MetricsToken != "" {
+		metrics := echo.WrapHandler(promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{}))
+		e.GET("/metrics", metrics, bearer(d.MetricsToken))
+	}
+
+	a := &assetHandler{fs: d.Assets, baseURL: d.BaseURL}
+	e.GET("/js/script.js", a.tracker)
+	e.HEAD("/js/script.js", a.tracker)
+	e.GET("/js/:file", a.hashedTracker)
+	e.GET("/", a.home)
+	e.RouteNotFound("/*", func(c echo.Context) error {
+		return apiError(http.StatusNotFound, "not_found", "no such page")
+	})
+}
+
+// Admin returns the private handler for FOOTFALL_ADMIN_ADDR: metrics and
+// pprof, never exposed on the public listener.
+func Admin(d Deps) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{}))
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	return mux
+}

@@ -1,0 +1,62 @@
+// Package web is Footfall's HTTP surface: the route table, middleware and
+// the mapping of errors to JSON responses. It is the only package that
+// knows echo; everything below it takes context and plain types.
+package web
+
+import (
+	"context"
+	"io/fs"
+	"log/slog"
+	"net/netip"
+	"time"
+
+	"github.com/footfallhq/footfall/app/ingest"
+	"github.com/footfallhq/footfall/app/query"
+	"github.com/footfallhq/footfall/store"
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Ingester is the write path behind /api/event.
+type Ingester interface {
+	Ingest(ctx context.Context, body []byte, c ingest.Client) error
+}
+
+// Stats answers /api/v2/query.
+type Stats interface {
+	Run(ctx context.Context, body []byte, allowed func(store.Site) bool) (query.Response, error)
+}
+
+// Credentials is the part of the app store that authenticates API calls.
+type Credentials interface {
+	APIKeyByHash(ctx context.Context, hash []byte) (store.APIKey, error)
+	UserByID(ctx context.Context, id int64) (store.User, error)
+	TouchAPIKey(ctx context.Context, id int64, at time.Time) error
+}
+
+// Deps is what the HTTP layer needs from the rest of the application.
+type Deps struct {
+	Logger         *slog.Logger
+	Ingester       Ingester
+	Stats          Stats
+	Credentials    Credentials
+	Ready          func(ctx context.Context) error // nil error = ready
+	Assets         fs.FS                           // the embedded assets/ tree
+	TrustedProxies []netip.Prefix
+	Registry       *prometheus.Registry
+	MetricsToken   string // serve /metrics publicly to this Bearer token if set
+	BaseURL        string
+	Version        string
+}
+
+// New returns the public HTTP handler.
+func New(d Deps) *echo.Echo {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = errorHandler(d.Logger)
+	e.IPExtractor = clientIP(d.TrustedProxies)
+	e.Pre(securityHeaders)
+	e.Use(recoverer(d.Logger), observe(d.Registry))
+	routes(e, d)
+	return e
+}

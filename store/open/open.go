@@ -1,0 +1,128 @@
+// Package open picks storage backends from configuration URLs. It is the
+// only package that imports every driver, so the rest of the program
+// depends on the contracts in store, not on engines.
+package open
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/footfallhq/footfall/store"
+	"github.com/footfallhq/footfall/store/duckdb"
+	"github.com/footfallhq/footfall/store/sqlite"
+	"github.com/footfallhq/footfall/store/wal"
+)
+
+// EventsOptions tunes the embedded events engine.
+type EventsOptions struct {
+	MemoryLimit string
+	Threads     int
+}
+
+// Events opens the events store named by rawURL: duckdb://PATH.
+func Events(ctx context.Context, rawURL string, o EventsOptions) (store.Events, error) {
+	scheme, path, err := split(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	switch scheme {
+	case "duckdb":
+		if err := mkdirFor(path); err != nil {
+			return nil, err
+		}
+		s, err := duckdb.Open(ctx, path, duckdb.Options{MemoryLimit: o.MemoryLimit, Threads: o.Threads})
+		if err != nil {
+			return nil, explainLock(path, err)
+		}
+		return s, nil
+	case "clickhouse":
+		return nil, fmt.Errorf("events store %s: the ClickHouse backend is not in this build yet; use duckdb://", redact(rawURL))
+	}
+	return nil, fmt.Errorf("events store %s: unknown scheme %q (use duckdb:// or clickhouse://)", redact(rawURL), scheme)
+}
+
+// App opens the app-data store named by rawURL: sqlite://PATH. It does not
+// migrate: call Migrate.
+func App(ctx context.Context, rawURL string) (store.App, error) {
+	scheme, path, err := split(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	switch scheme {
+	case "sqlite":
+		if err := mkdirFor(path); err != nil {
+			return nil, err
+		}
+		return sqlite.Open(ctx, path)
+	case "postgres", "postgresql":
+		return nil, fmt.Errorf("app database %s: the PostgreSQL backend is not in this build yet; use sqlite://", redact(rawURL))
+	}
+	return nil, fmt.Errorf("app database %s: unknown scheme %q (use sqlite:// or postgres://)", redact(rawURL), scheme)
+}
+
+// Queue opens the durable ingest queue: a WAL in dir (Redis comes with
+// the SaaS backends).
+func Queue(dir string, logger *slog.Logger) (*wal.WAL, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("queue: %w", err)
+	}
+	q, err := wal.Open(dir, wal.Options{Logger: logger})
+	if err != nil {
+		return nil, fmt.Errorf("queue: %w", err)
+	}
+	return q, nil
+}
+
+func split(rawURL string) (scheme, path string, err error) {
+	scheme, rest, ok := strings.Cut(rawURL, "://")
+	if !ok {
+		return "", "", fmt.Errorf("%q is not a URL like duckdb://./data/events.duckdb", redact(rawURL))
+	}
+	scheme = strings.ToLower(scheme)
+	if scheme == "duckdb" || scheme == "sqlite" {
+		// File URLs keep their path verbatim: duckdb://./data/x and
+		// duckdb:///abs/x both work, as people write them.
+		return scheme, rest, nil
+	}
+	return scheme, rawURL, nil
+}
+
+func mkdirFor(path string) error {
+	if path == "" || path == ":memory:" {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("create directory for %s: %w", path, err)
+	}
+	return nil
+}
+
+var lockPID = regexp.MustCompile(`PID (\d+)`)
+
+// explainLock turns DuckDB's file-lock error into advice: only one process
+// may open the events database, and it is usually the running server.
+func explainLock(path string, err error) error {
+	msg := err.Error()
+	if !strings.Contains(msg, "lock") {
+		return err
+	}
+	who := "another process"
+	if m := lockPID.FindStringSubmatch(msg); m != nil {
+		who = "process " + m[1]
+	}
+	return fmt.Errorf("the events database %s is in use by %s (a running footfall server?): stop it first, or run this command through the server", path, who)
+}
+
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparseable URL)"
+	}
+	return u.Redacted()
+}

@@ -1,0 +1,82 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/footfallhq/footfall/store"
+)
+
+const siteColumns = "id, domain, timezone, owner_id, created_at"
+
+func scanSite(r scanner) (store.Site, error) {
+	var (
+		s       store.Site
+		owner   sql.NullInt64
+		created int64
+	)
+	if err := r.Scan(&s.ID, &s.Domain, &s.TimeZone, &owner, &created); err != nil {
+		return store.Site{}, err
+	}
+	s.OwnerID = owner.Int64
+	s.CreatedAt = fromMillis(created)
+	return s, nil
+}
+
+// CreateSite stores s with a new ID (s.ID is ignored) and returns it as
+// stored: domain lower case, CreatedAt now if zero, at millisecond
+// precision. A taken domain is ErrConflict; an OwnerID naming no user is
+// ErrNotFound.
+func (s *Store) CreateSite(ctx context.Context, site store.Site) (store.Site, error) {
+	site.Domain = strings.ToLower(site.Domain)
+	site.CreatedAt = stamp(site.CreatedAt)
+	res, err := s.write.ExecContext(ctx,
+		"INSERT INTO sites (domain, timezone, owner_id, created_at) VALUES (?, ?, ?, ?)",
+		site.Domain, site.TimeZone, nullID(site.OwnerID), site.CreatedAt.UnixMilli())
+	if err == nil {
+		site.ID, err = res.LastInsertId()
+	}
+	if err != nil {
+		return store.Site{}, fmt.Errorf("sqlite: create site %q: %w", site.Domain, translate(err))
+	}
+	return site, nil
+}
+
+// SiteByDomain looks a site up by domain, ignoring case.
+func (s *Store) SiteByDomain(ctx context.Context, domain string) (store.Site, error) {
+	site, err := scanSite(s.read.QueryRowContext(ctx,
+		"SELECT "+siteColumns+" FROM sites WHERE domain = ?", strings.ToLower(domain)))
+	if err != nil {
+		return store.Site{}, fmt.Errorf("sqlite: site %q: %w", domain, translate(err))
+	}
+	return site, nil
+}
+
+// SiteByID looks a site up by ID.
+func (s *Store) SiteByID(ctx context.Context, id int64) (store.Site, error) {
+	site, err := scanSite(s.read.QueryRowContext(ctx,
+		"SELECT "+siteColumns+" FROM sites WHERE id = ?", id))
+	if err != nil {
+		return store.Site{}, fmt.Errorf("sqlite: site %d: %w", id, translate(err))
+	}
+	return site, nil
+}
+
+// ListSites returns every site, by ID ascending (creation order).
+func (s *Store) ListSites(ctx context.Context) ([]store.Site, error) {
+	sites, err := queryAll(ctx, s.read, scanSite, "SELECT "+siteColumns+" FROM sites ORDER BY id")
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list sites: %w", err)
+	}
+	return sites, nil
+}
+
+// DeleteSite removes a site's row; a missing site is ErrNotFound.
+func (s *Store) DeleteSite(ctx context.Context, id int64) error {
+	if err := mustAffect(s.write.ExecContext(ctx, "DELETE FROM sites WHERE id = ?", id)); err != nil {
+		return fmt.Errorf("sqlite: delete site %d: %w", id, err)
+	}
+	return nil
+}

@@ -1,0 +1,254 @@
+package wal
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// Segment file layout (all integers little endian):
+//
+//	header  "FFWAL\x00", format byte 1, one zero byte, first seq (8 bytes)
+//	records, each:
+//	  length   4 bytes: length of body
+//	  crc      4 bytes: CRC-32C (Castagnoli) of body
+//	  body     first seq (8 bytes), event count (4 bytes), that many events
+//	           encoded by appendEvent; event i has sequence number first+i
+//
+// One record holds the events of one Enqueue call, so a record is all or
+// nothing, like the call. Sequence numbers grow strictly from record to
+// record and from segment to segment; the file name carries the first
+// sequence number the segment was opened for.
+const (
+	segMagic        = "FFWAL\x00"
+	segFormat       = 1
+	segHeaderSize   = 16
+	frameHeaderSize = 8
+	recHeaderSize   = 12 // inside the body: first seq + count
+	// maxRecordBody bounds one Enqueue call on disk, and lets the reader
+	// reject a corrupt length before allocating anything for it.
+	maxRecordBody = 64 << 20
+)
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// segment describes one segment file. first is the sequence number in its
+// name; last is the sequence number of its last event, 0 while it has none.
+type segment struct {
+	path  string
+	first uint64
+	last  uint64
+	size  int64
+}
+
+func segmentName(seq uint64) string { return fmt.Sprintf("wal-%020d.log", seq) }
+
+func parseSegmentName(name string) (uint64, bool) {
+	digits, ok := strings.CutPrefix(name, "wal-")
+	if !ok {
+		return 0, false
+	}
+	digits, ok = strings.CutSuffix(digits, ".log")
+	if !ok || len(digits) != 20 {
+		return 0, false
+	}
+	seq, err := strconv.ParseUint(digits, 10, 64)
+	return seq, err == nil
+}
+
+func appendSegmentHeader(dst []byte, first uint64) []byte {
+	dst = append(dst, segMagic...)
+	dst = append(dst, segFormat, 0)
+	return binary.LittleEndian.AppendUint64(dst, first)
+}
+
+// appendRecord frames the already encoded events of one Enqueue call.
+func appendRecord(dst []byte, first uint64, count int, events []byte) []byte {
+	start := len(dst)
+	dst = append(dst, make([]byte, frameHeaderSize)...)
+	dst = binary.LittleEndian.AppendUint64(dst, first)
+	dst = binary.LittleEndian.AppendUint32(dst, uint32(count))
+	dst = append(dst, events...)
+	body := dst[start+frameHeaderSize:]
+	binary.LittleEndian.PutUint32(dst[start:], uint32(len(body)))
+	binary.LittleEndian.PutUint32(dst[start+4:], crc32.Checksum(body, castagnoli))
+	return dst
+}
+
+// record is one record as found in a segment; events aliases the segment
+// bytes.
+type record struct {
+	first  uint64
+	count  int
+	events []byte
+}
+
+func (r record) last() uint64 { return r.first + uint64(r.count) - 1 }
+
+// parseRecord reads the record at the start of b. A record must carry a
+// sequence number above prev. ok is false for anything that is not a
+// complete, intact record.
+func parseRecord(b []byte, prev uint64) (rec record, size int, ok bool) {
+	if len(b) < frameHeaderSize+recHeaderSize {
+		return record{}, 0, false
+	}
+	n := binary.LittleEndian.Uint32(b)
+	if n < recHeaderSize || n > maxRecordBody || int64(n) > int64(len(b)-frameHeaderSize) {
+		return record{}, 0, false
+	}
+	body := b[frameHeaderSize : frameHeaderSize+int(n)]
+	first := binary.LittleEndian.Uint64(body)
+	count := binary.LittleEndian.Uint32(body[8:])
+	// Cheap checks before the checksum, so that searching for a record at
+	// every offset (see findRecord) costs little.
+	if first <= prev || count == 0 || first+uint64(count)-1 < first || uint64(count) > uint64(n) {
+		return record{}, 0, false
+	}
+	if crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(b[4:]) {
+		return record{}, 0, false
+	}
+	return record{first: first, count: int(count), events: body[recHeaderSize:]}, frameHeaderSize + int(n), true
+}
+
+// corruptError reports a bad record at a byte offset of a segment file.
+type corruptError struct {
+	path    string
+	off     int64
+	reason  string
+	framing bool // the header or a record frame is bad, not a checksummed body: maybe a torn write
+}
+
+func (e *corruptError) Error() string {
+	return fmt.Sprintf("wal: corrupt segment %s at offset %d: %s", e.path, e.off, e.reason)
+}
+
+// errEmptySegment marks a segment cut short inside its header, or all
+// zeros: created, then a crash before anything was acknowledged in it.
+var errEmptySegment = errors.New("segment without a complete header")
+
+// checkSegmentHeader returns errEmptySegment for a header cut short (or
+// all zeros), a *corruptError for a wrong one. The header is fsynced before
+// any record is written, so a bad header followed by no intact record is a
+// segment that a crash interrupted while it was being created.
+func checkSegmentHeader(path string, data []byte, nameSeq uint64) error {
+	if len(data) < segHeaderSize || allZero(data) {
+		return errEmptySegment
+	}
+	if string(data[:len(segMagic)]) != segMagic || data[len(segMagic)] != segFormat {
+		return &corruptError{path: path, reason: "not a footfall WAL segment of format 1", framing: true}
+	}
+	if h := binary.LittleEndian.Uint64(data[8:]); h != nameSeq {
+		return &corruptError{path: path, off: 8, reason: fmt.Sprintf("header says first seq %d, file name %d", h, nameSeq), framing: true}
+	}
+	return nil
+}
+
+// scanSegment walks the records of a segment file's contents, calling fn
+// for each with its offset. Records must carry sequence numbers above prev.
+// It returns the length of the intact prefix and the last sequence number
+// in it (prev if none); err is errEmptySegment for a short header, a
+// *corruptError with framing set for the first bad record, or fn's error.
+func scanSegment(path string, data []byte, nameSeq, prev uint64, fn func(rec record, off int) error) (int, uint64, error) {
+	if err := checkSegmentHeader(path, data, nameSeq); err != nil {
+		return 0, prev, err
+	}
+	off := segHeaderSize
+	for off < len(data) {
+		rec, n, ok := parseRecord(data[off:], prev)
+		if !ok {
+			return off, prev, &corruptError{path: path, off: int64(off), reason: "bad record", framing: true}
+		}
+		if err := fn(rec, off); err != nil {
+			return off, prev, err
+		}
+		prev = rec.last()
+		off += n
+	}
+	return off, prev, nil
+}
+
+// tornTail reports whether the bad bytes from off to the end of the last
+// segment can be the remains of a write that a crash interrupted, rather
+// than damage to acknowledged records. Writes are fsynced one group at a
+// time, so an interrupted write is the end of the file; if an intact record
+// follows the bad spot, the damage sits before acknowledged data, unless
+// the bad bytes are all zeros, which is how a file system shows blocks of
+// an unsynced write that never reached the disk.
+func tornTail(data []byte, off int, prev uint64) bool {
+	next := findRecord(data, off+1, prev)
+	return next < 0 || allZero(data[off:next])
+}
+
+// findRecord returns the offset of the first intact record at or after
+// from, or -1.
+func findRecord(data []byte, from int, prev uint64) int {
+	for i := from; i+frameHeaderSize+recHeaderSize <= len(data); i++ {
+		if _, _, ok := parseRecord(data[i:], prev); ok {
+			return i
+		}
+	}
+	return -1
+}
+
+func allZero(b []byte) bool {
+	return len(bytes.Trim(b, "\x00")) == 0
+}
+
+// listSegments returns the segments in dir, oldest first, with only path
+// and first set.
+func listSegments(dir string) ([]*segment, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("wal: %w", err)
+	}
+	var segs []*segment
+	for _, e := range entries {
+		if seq, ok := parseSegmentName(e.Name()); ok && e.Type().IsRegular() {
+			segs = append(segs, &segment{path: filepath.Join(dir, e.Name()), first: seq})
+		}
+	}
+	// ReadDir sorts by name and names are zero-padded: already in order.
+	return segs, nil
+}
+
+// createSegment creates a segment whose first event will be seq, with its
+// header and directory entry on disk before it is used, so a record
+// acknowledged in it cannot vanish with the file.
+func createSegment(dir string, seq uint64) (*segment, *os.File, error) {
+	path := filepath.Join(dir, segmentName(seq))
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_RDWR, 0o640)
+	if err != nil {
+		return nil, nil, fmt.Errorf("wal: create segment: %w", err)
+	}
+	hdr := appendSegmentHeader(nil, seq)
+	if _, err = f.Write(hdr); err == nil {
+		if err = f.Sync(); err == nil {
+			err = syncDir(dir)
+		}
+	}
+	if err != nil {
+		_ = f.Close()
+		_ = os.Remove(path)
+		return nil, nil, fmt.Errorf("wal: create segment %s: %w", path, err)
+	}
+	return &segment{path: path, first: seq, size: int64(len(hdr))}, f, nil
+}
+
+// syncDir makes creations, renames and removals in dir durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

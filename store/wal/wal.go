@@ -1,0 +1,499 @@
+// Package wal is the embedded durable ingest queue: an append-only,
+// segmented write-ahead log in the data directory that implements
+// store.Queue for single-machine installs.
+//
+// Enqueue returns only after its events are written and fsynced, so an
+// acknowledged event survives kill -9 and power loss. Concurrent callers
+// share one write and one fsync (group commit): a single writer goroutine
+// takes everything queued while the previous fsync ran, so the fsync rate
+// stays at what the disk can do while throughput grows with concurrency.
+//
+// Events wait in memory for Next as well as on disk, bounded by
+// Options.MaxPending. After a restart the unacknowledged events are read
+// back from the segment files one segment at a time, never all at once.
+// Segment files are deleted once every event in them is acknowledged.
+package wal
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/footfallhq/footfall/store"
+)
+
+var _ store.Queue = (*WAL)(nil)
+
+// Options configures Open. The zero value is usable.
+type Options struct {
+	// MaxPending bounds the events enqueued and not yet acknowledged, in
+	// memory or on disk; Enqueue returns store.ErrFull rather than exceed
+	// it, so memory stays bounded. Default 200,000.
+	MaxPending int
+	// SegmentSize is the size at which a segment file is closed and a new
+	// one started. Replay holds one segment in memory at a time.
+	// Default 16 MiB, minimum 4 KiB.
+	SegmentSize int64
+	// MinFreeBytes: while the file system holding the WAL has less free
+	// space than this, Enqueue returns store.ErrFull. Checked at most once a
+	// second. Default 64 MiB; negative disables the check (a write that
+	// fails with ENOSPC still returns store.ErrFull).
+	MinFreeBytes int64
+	// AckedThrough is the last sequence number the events store is known to
+	// hold (store.SequencedAppender.LastSeq). Replayed events at or below it
+	// are dropped, and new events are numbered above it even if the WAL
+	// directory was lost.
+	AckedThrough uint64
+	// Logger receives warnings (torn tails, disk space); nil discards.
+	Logger *slog.Logger
+	// FreeSpace reports the bytes available on the file system holding
+	// dir. Nil means statfs(2); tests set it to simulate a full disk.
+	FreeSpace func(dir string) (uint64, error)
+
+	// Test hooks, settable only from this package's tests.
+	writeAt         func(f *os.File, p []byte, off int64) (int, error)
+	diskCheckEvery  time.Duration
+	checkpointEvery time.Duration
+}
+
+func (o Options) withDefaults() Options {
+	if o.MaxPending <= 0 {
+		o.MaxPending = 200_000
+	}
+	if o.SegmentSize <= 0 {
+		o.SegmentSize = 16 << 20
+	}
+	o.SegmentSize = max(o.SegmentSize, 4<<10)
+	if o.MinFreeBytes == 0 {
+		o.MinFreeBytes = 64 << 20
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.FreeSpace == nil {
+		o.FreeSpace = statfsFree
+	}
+	if o.writeAt == nil {
+		o.writeAt = (*os.File).WriteAt
+	}
+	if o.diskCheckEvery == 0 {
+		o.diskCheckEvery = time.Second
+	}
+	if o.checkpointEvery == 0 {
+		o.checkpointEvery = time.Second
+	}
+	return o
+}
+
+// WAL is a durable queue of events backed by segment files in one
+// directory, which it locks against other processes. It is safe for
+// concurrent use; Next and Ack are meant for one consumer.
+type WAL struct {
+	dir  string
+	opts Options
+	log  *slog.Logger
+
+	unlock     func() error
+	wake       chan struct{} // capacity 1: the writer has requests to take
+	writerDone chan struct{}
+	nextSem    chan struct{} // capacity 1: one Next at a time
+	reqPool    sync.Pool
+
+	// admitted counts events enqueued or being enqueued and not yet
+	// acknowledged; it is the MaxPending gate, kept outside mu so a full
+	// queue turns callers away without contention.
+	admitted atomic.Int64
+	depth    atomic.Int64
+
+	lowDisk       atomic.Bool
+	lastDiskCheck atomic.Int64 // UnixNano
+
+	// Owned by the writer goroutine (by Open before it starts and by Close
+	// after it ends).
+	file    *os.File
+	cur     *segment // the last of segs; its fields change under mu
+	nextSeq uint64
+	wbuf    []byte
+
+	// Owned by whoever holds nextSem.
+	backlog *backlog
+
+	ckMu    sync.Mutex
+	ckAcked uint64
+	ckTime  time.Time
+
+	mu      sync.Mutex
+	closed  bool
+	failed  error      // sticky: the log can no longer be trusted for writes
+	pending []*request // waiting for the writer
+	acked   uint64     // highest acknowledged seq
+	handed  uint64     // highest seq returned by Next
+	mem     []store.Event
+	memHead int    // mem[memHead:] have not been handed out
+	memSeq  uint64 // seq of mem[memHead]
+	avail   chan struct{}
+	waiting bool       // a Next waits on avail
+	segs    []*segment // oldest first; the last one is being written
+	stats   Stats
+}
+
+// Stats is a snapshot for metrics.
+type Stats struct {
+	Depth      int           // events enqueued and not acknowledged
+	Segments   int           // segment files on disk
+	Bytes      int64         // bytes in segment files
+	Fsyncs     uint64        // group commits since Open
+	Events     uint64        // events committed since Open
+	LastFsync  time.Duration // duration of the latest fsync
+	FsyncTotal time.Duration // time spent in fsync since Open
+}
+
+// request is one Enqueue call waiting for the writer.
+type request struct {
+	events []store.Event
+	body   []byte // events encoded, without the record frame
+	seq    uint64 // first seq, set by the writer
+	done   chan error
+}
+
+// Open opens the WAL in dir, creating dir if needed, and replays it: every
+// segment is read and checked, a torn write at the end of the newest one is
+// cut off with a warning, and unacknowledged events become pending again.
+// Damage anywhere else is an error naming the file and offset; Open does
+// not guess which events to drop.
+func Open(dir string, opts Options) (*WAL, error) {
+	opts = opts.withDefaults()
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("wal: %w", err)
+	}
+	unlock, err := lockDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	w := &WAL{
+		dir:        dir,
+		opts:       opts,
+		log:        opts.Logger.With("component", "wal"),
+		unlock:     unlock,
+		wake:       make(chan struct{}, 1),
+		writerDone: make(chan struct{}),
+		nextSem:    make(chan struct{}, 1),
+		avail:      make(chan struct{}),
+	}
+	if err := w.recover(); err != nil {
+		_ = unlock()
+		return nil, err
+	}
+	w.checkDisk(true)
+	go w.run()
+	return w, nil
+}
+
+// Enqueue makes events durable before it returns nil; see store.Queue. It
+// keeps the events (including their Props maps) for delivery by Next, so
+// the caller must not modify them afterwards. It returns store.ErrFull,
+// accepting nothing, when MaxPending would be exceeded, when free disk
+// space is below MinFreeBytes or when the write hits a full disk;
+// store.ErrClosed after Close; and, after an I/O error other than a full
+// disk, that error for every call until the WAL is reopened. ctx is
+// consulted only before the events are handed to the writer.
+func (w *WAL) Enqueue(ctx context.Context, events []store.Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	w.checkDisk(false)
+	if w.lowDisk.Load() {
+		return fmt.Errorf("wal: free disk space below %d bytes: %w", w.opts.MinFreeBytes, store.ErrFull)
+	}
+	n := int64(len(events))
+	if w.admitted.Add(n) > int64(w.opts.MaxPending) {
+		w.admitted.Add(-n)
+		return store.ErrFull
+	}
+	r := w.newRequest()
+	for i := range events {
+		r.body = appendEvent(r.body, &events[i])
+	}
+	if len(r.body)+recHeaderSize > maxRecordBody {
+		w.admitted.Add(-n)
+		w.freeRequest(r)
+		return fmt.Errorf("wal: %d events encode to more than %d bytes: enqueue fewer at a time", n, maxRecordBody)
+	}
+	r.events = events
+
+	w.mu.Lock()
+	err := w.failed
+	if w.closed {
+		err = store.ErrClosed
+	}
+	if err == nil {
+		w.pending = append(w.pending, r)
+	}
+	w.mu.Unlock()
+	if err != nil {
+		w.admitted.Add(-n)
+		w.freeRequest(r)
+		return err
+	}
+	select {
+	case w.wake <- struct{}{}:
+	default: // the writer already has a wake-up pending
+	}
+	err = <-r.done
+	w.freeRequest(r)
+	return err
+}
+
+func (w *WAL) newRequest() *request {
+	if r, ok := w.reqPool.Get().(*request); ok {
+		return r
+	}
+	return &request{done: make(chan error, 1)}
+}
+
+func (w *WAL) freeRequest(r *request) {
+	if cap(r.body) > 64<<10 {
+		return // let an unusually large buffer go rather than pin it
+	}
+	r.events, r.body = nil, r.body[:0]
+	w.reqPool.Put(r)
+}
+
+// checkDisk refreshes the low-disk flag if the last check is older than
+// the interval, so Enqueue pays for statfs at most once a second.
+func (w *WAL) checkDisk(force bool) {
+	if w.opts.MinFreeBytes < 0 {
+		return
+	}
+	now := time.Now().UnixNano()
+	last := w.lastDiskCheck.Load()
+	if !force && now-last < int64(w.opts.diskCheckEvery) {
+		return
+	}
+	if !w.lastDiskCheck.CompareAndSwap(last, now) {
+		return // another caller is checking
+	}
+	free, err := w.opts.FreeSpace(w.dir)
+	if err != nil {
+		// Unknown is not full: a failing statfs must not stop ingestion;
+		// a write hitting ENOSPC still would.
+		w.log.Warn("cannot read free disk space", "dir", w.dir, "err", err)
+		return
+	}
+	low := free < uint64(w.opts.MinFreeBytes)
+	if w.lowDisk.Swap(low) != low {
+		if low {
+			w.log.Warn("free disk space low: refusing events", "free_bytes", free, "min_free_bytes", w.opts.MinFreeBytes)
+		} else {
+			w.log.Info("free disk space recovered: accepting events", "free_bytes", free)
+		}
+	}
+}
+
+// Next returns up to max pending events not yet handed out, oldest first,
+// blocking until there is at least one, ctx is done (ctx.Err()) or the WAL
+// is closed (store.ErrClosed). Events replayed from disk come first, then
+// those enqueued since Open. An error reading a replayed segment is
+// returned as is and the same events are tried again on the next call.
+func (w *WAL) Next(ctx context.Context, max int) (store.Batch, error) {
+	if max < 1 {
+		return store.Batch{}, errors.New("wal: Next: max must be at least 1")
+	}
+	select {
+	case w.nextSem <- struct{}{}:
+	case <-ctx.Done():
+		return store.Batch{}, ctx.Err()
+	}
+	defer func() { <-w.nextSem }()
+	for {
+		w.mu.Lock()
+		if w.closed {
+			w.mu.Unlock()
+			return store.Batch{}, store.ErrClosed
+		}
+		if w.backlog != nil {
+			w.mu.Unlock()
+			b, err := w.backlog.next(max)
+			if err != nil {
+				return store.Batch{}, err
+			}
+			if len(b.Events) == 0 {
+				w.backlog = nil
+				continue
+			}
+			w.mu.Lock()
+			w.handed = b.Seq
+			w.mu.Unlock()
+			return b, nil
+		}
+		if avail := len(w.mem) - w.memHead; avail > 0 {
+			k := min(avail, max)
+			b := store.Batch{Events: make([]store.Event, k)}
+			copy(b.Events, w.mem[w.memHead:])
+			clear(w.mem[w.memHead : w.memHead+k]) // drop references for the GC
+			w.memHead += k
+			w.memSeq += uint64(k)
+			b.Seq = w.memSeq - 1
+			w.handed = b.Seq
+			w.compactMem()
+			w.mu.Unlock()
+			return b, nil
+		}
+		w.waiting = true
+		ch := w.avail
+		w.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return store.Batch{}, ctx.Err()
+		}
+	}
+}
+
+// compactMem reuses the memory queue's array once the consumer has caught
+// up, or slides it down once more than half of it is consumed, so the
+// queue's memory follows its depth instead of its history.
+func (w *WAL) compactMem() {
+	switch {
+	case w.memHead == len(w.mem):
+		w.mem, w.memHead = w.mem[:0], 0
+	case w.memHead > cap(w.mem)/2:
+		n := copy(w.mem, w.mem[w.memHead:])
+		clear(w.mem[n:])
+		w.mem, w.memHead = w.mem[:n], 0
+	}
+}
+
+// notify wakes a waiting Next. Called with mu held.
+func (w *WAL) notify() {
+	if w.waiting {
+		close(w.avail)
+		w.avail = make(chan struct{})
+		w.waiting = false
+	}
+}
+
+// Ack marks b, returned by Next, as stored. Batches must be acknowledged in
+// the order Next returned them; anything else is an error and changes
+// nothing. Segment files whose events are all acknowledged are deleted, and
+// the checkpoint is rewritten at most once a second (and by Close), so a
+// crash can redeliver up to a second of acknowledged events.
+func (w *WAL) Ack(_ context.Context, b store.Batch) error {
+	w.mu.Lock()
+	if w.closed {
+		w.mu.Unlock()
+		return store.ErrClosed
+	}
+	if len(b.Events) == 0 || b.Seq <= w.acked || b.Seq > w.handed {
+		acked, handed := w.acked, w.handed
+		w.mu.Unlock()
+		return fmt.Errorf("wal: Ack of batch %d out of order (acknowledged through %d, handed out through %d)", b.Seq, acked, handed)
+	}
+	w.acked = b.Seq
+	w.depth.Add(-int64(len(b.Events)))
+	w.admitted.Add(-int64(len(b.Events)))
+	reclaim := w.reclaimable()
+	w.mu.Unlock()
+
+	w.removeSegments(reclaim)
+	w.checkpoint(b.Seq, false)
+	return nil
+}
+
+// reclaimable unlinks from segs the segments whose events are all
+// acknowledged, never the one being written. Called with mu held.
+func (w *WAL) reclaimable() []*segment {
+	var done []*segment
+	for len(w.segs) > 1 && w.segs[0].last <= w.acked {
+		done = append(done, w.segs[0])
+		w.segs = w.segs[1:]
+	}
+	return done
+}
+
+func (w *WAL) removeSegments(segs []*segment) {
+	for _, s := range segs {
+		if err := os.Remove(s.path); err != nil && !errors.Is(err, os.ErrNotExist) {
+			// Harmless for correctness: replay skips acknowledged events.
+			w.log.Warn("cannot delete acknowledged segment", "path", s.path, "err", err)
+		}
+	}
+}
+
+// checkpoint records acked on disk if it is new and the last write is old
+// enough (or force).
+func (w *WAL) checkpoint(acked uint64, force bool) {
+	w.ckMu.Lock()
+	defer w.ckMu.Unlock()
+	if acked <= w.ckAcked || !force && time.Since(w.ckTime) < w.opts.checkpointEvery {
+		return
+	}
+	if err := writeCheckpoint(w.dir, acked); err != nil {
+		w.log.Warn("cannot write checkpoint: acknowledged events may be redelivered after a restart", "err", err)
+		return
+	}
+	w.ckAcked, w.ckTime = acked, time.Now()
+}
+
+// Depth returns the number of events enqueued and not yet acknowledged,
+// including those replayed at Open.
+func (w *WAL) Depth() int { return int(w.depth.Load()) }
+
+// Stats returns counters for metrics.
+func (w *WAL) Stats() Stats {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	s := w.stats
+	s.Depth = int(w.depth.Load())
+	s.Segments = len(w.segs)
+	for _, seg := range w.segs {
+		s.Bytes += seg.size
+	}
+	return s
+}
+
+// Close stops accepting events (Enqueue returns store.ErrClosed), wakes a
+// blocked Next with store.ErrClosed, waits for Enqueue calls already handed
+// to the writer to be committed, records the checkpoint and releases the
+// directory. Pending events stay on disk for the next Open. Calling Close
+// again returns nil.
+func (w *WAL) Close() error {
+	w.mu.Lock()
+	if w.closed {
+		w.mu.Unlock()
+		return nil
+	}
+	w.closed = true
+	w.waiting = true
+	w.notify()
+	w.mu.Unlock()
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+	<-w.writerDone
+
+	err := w.file.Sync()
+	if cerr := w.file.Close(); err == nil {
+		err = cerr
+	}
+	w.mu.Lock()
+	acked := w.acked
+	w.mu.Unlock()
+	w.checkpoint(acked, true)
+	if uerr := w.unlock(); err == nil {
+		err = uerr
+	}
+	if err != nil {
+		return fmt.Errorf("wal: close: %w", err)
+	}
+	return nil
+}
