@@ -78,7 +78,22 @@ func (a *App) OpenEvents(ctx context.Context) error {
 		return err
 	}
 	a.Events = events
-	q, err := open.Queue(cfg.Path("queue"), a.Logger.With("component", "wal"))
+	var stored uint64
+	if sa, ok := events.(store.SequencedAppender); ok {
+		if stored, err = sa.LastSeq(ctx); err != nil {
+			return fmt.Errorf("events store: %w", err)
+		}
+	}
+	minFree := int64(cfg.QueueMinFreeMB) << 20
+	if minFree == 0 {
+		minFree = -1 // the WAL reads 0 as "default"; the operator meant "no check"
+	}
+	q, err := open.Queue(cfg.Path("queue"), open.QueueOptions{
+		MaxEvents:     cfg.QueueMaxEvents,
+		MinFreeBytes:  minFree,
+		StoredThrough: stored,
+		Logger:        a.Logger.With("component", "wal"),
+	})
 	if err != nil {
 		return err
 	}

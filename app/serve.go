@@ -39,22 +39,9 @@ func (a *App) Serve(ctx context.Context, assets fs.FS) error {
 		return err
 	}
 	cfg := a.Config
-	proxies, err := cfg.TrustedProxyPrefixes()
+	deps, err := a.WebDeps(assets)
 	if err != nil {
 		return err
-	}
-	deps := web.Deps{
-		Logger:         a.Logger.With("component", "web"),
-		Ingester:       a.Ingester,
-		Stats:          &query.Service{Sites: a.DB, Events: a.Events},
-		Credentials:    a.DB,
-		Ready:          a.Ready,
-		Assets:         assets,
-		TrustedProxies: proxies,
-		Registry:       a.Registry,
-		MetricsToken:   cfg.MetricsToken,
-		BaseURL:        strings.TrimRight(cfg.BaseURL, "/"),
-		Version:        a.Version,
 	}
 	handler := web.New(deps)
 
@@ -164,6 +151,27 @@ func (a *App) Serve(ctx context.Context, assets fs.FS) error {
 	}
 	a.Logger.Info("stopped", "queued_events_left", a.Queue.Depth())
 	return runErr
+}
+
+// WebDeps returns what the HTTP layer needs; OpenEvents must have run.
+func (a *App) WebDeps(assets fs.FS) (web.Deps, error) {
+	proxies, err := a.Config.TrustedProxyPrefixes()
+	if err != nil {
+		return web.Deps{}, err
+	}
+	return web.Deps{
+		Logger:         a.Logger.With("component", "web"),
+		Ingester:       a.Ingester,
+		Stats:          &query.Service{Sites: a.DB, Events: a.Events},
+		Credentials:    a.DB,
+		Ready:          a.Ready,
+		Assets:         assets,
+		TrustedProxies: proxies,
+		Registry:       a.Registry,
+		MetricsToken:   a.Config.MetricsToken,
+		BaseURL:        strings.TrimRight(a.Config.BaseURL, "/"),
+		Version:        a.Version,
+	}, nil
 }
 
 func newServer(h http.Handler) *http.Server {

@@ -168,10 +168,10 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	return rep, nil
 }
 
-// newTransport keeps exactly one HTTP/1.1 keep-alive connection per
-// worker, like the browsers-behind-a-proxy traffic a real server sees, and
-// never uses a proxy from the environment: traffic must go straight to
-// loopback.
+// newTransport keeps one HTTP/1.1 keep-alive connection per worker, as a
+// reverse proxy in front of the server would, so the run measures request
+// handling rather than connection set-up. It never uses a proxy from the
+// environment: traffic must go straight to loopback.
 func newTransport(conns int) *http.Transport {
 	d := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second, Control: refuseNonLoopback}
 	return &http.Transport{

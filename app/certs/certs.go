@@ -275,7 +275,8 @@ func (s *Server) Serve(ctx context.Context) error {
 // warm obtains (or loads) the certificate as soon as the server starts,
 // rather than in the first visitor's handshake, so the operator learns at
 // start-up whether DNS, ports and the CA agree, and the first visitor does not
-// wait for issuance.
+// wait for issuance. Serve does not wait for it: an ACME exchange may take
+// longer than a shutdown should, and its only effect here is a log line.
 func (s *Server) warm() {
 	cert, err := s.manager.GetCertificate(&tls.ClientHelloInfo{
 		ServerName: s.domain,

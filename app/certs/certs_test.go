@@ -270,6 +270,27 @@ func TestListenBindError(t *testing.T) {
 	}
 }
 
+func TestCloseReleasesListeners(t *testing.T) {
+	s, err := certs.Listen(certs.Options{
+		Domain: domain, CacheDir: t.TempDir(), Handler: http.NotFoundHandler(),
+		TLSAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", Logger: testLogger(t),
+	})
+	if err != nil {
+		t.Fatalf("Listen: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	for _, addr := range []net.Addr{s.TLSAddr(), s.HTTPAddr()} {
+		ln, err := net.Listen("tcp", addr.String())
+		if err != nil {
+			t.Errorf("after Close, listen %s: %v", addr, err)
+			continue
+		}
+		ln.Close()
+	}
+}
+
 func TestListenRejectsOptions(t *testing.T) {
 	ok := certs.Options{Domain: domain, CacheDir: t.TempDir(), Handler: http.NotFoundHandler()}
 	for _, tt := range []struct {

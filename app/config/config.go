@@ -33,6 +33,9 @@ type Config struct {
 	DuckDBMemoryLimit string `env:"FOOTFALL_DUCKDB_MEMORY_LIMIT" def:"256MB" help:"DuckDB memory_limit (keep it well under the machine's RAM)"`
 	DuckDBThreads     int    `env:"FOOTFALL_DUCKDB_THREADS" def:"0" help:"DuckDB worker threads (0 = one per core)"`
 
+	QueueMaxEvents int `env:"FOOTFALL_QUEUE_MAX_EVENTS" def:"200000" help:"acknowledged events waiting for the events store, at most; beyond it ingestion answers 503 + Retry-After"`
+	QueueMinFreeMB int `env:"FOOTFALL_QUEUE_MIN_FREE_MB" def:"64" help:"free disk space (MiB) the queue keeps; below it ingestion answers 503 + Retry-After (0 = no check)"`
+
 	Mode         string `env:"FOOTFALL_MODE" def:"selfhost" help:"selfhost, or saas: public signup, plans, quotas, billing; needs the three server backends"`
 	SecretKey    string `env:"FOOTFALL_SECRET_KEY" secret:"yes" help:"signs sessions and tokens (default: generated once into the data dir)"`
 	Registration string `env:"FOOTFALL_REGISTRATION" def:"invite" help:"open, invite or closed (the first user is always allowed)"`

@@ -99,6 +99,12 @@ func (c Config) Validate() error {
 	if c.RetentionDays < 0 {
 		bad("FOOTFALL_RETENTION_DAYS must not be negative")
 	}
+	if c.QueueMaxEvents < 1 {
+		bad("FOOTFALL_QUEUE_MAX_EVENTS must be positive")
+	}
+	if c.QueueMinFreeMB < 0 {
+		bad("FOOTFALL_QUEUE_MIN_FREE_MB must not be negative")
+	}
 	if c.DuckDBThreads < 0 {
 		bad("FOOTFALL_DUCKDB_THREADS must not be negative")
 	}

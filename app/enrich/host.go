@@ -44,25 +44,19 @@ func normalizeHost(authority string) (string, bool) {
 	if host == "" || len(host) > maxHost {
 		return "", false
 	}
-	ascii := true
-	for i := 0; i < len(host); i++ {
-		c := host[i]
-		switch {
-		case c >= 0x80:
-			ascii = false
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '.', c == '_':
-		default:
-			return "", false
-		}
-	}
-	if ascii {
+	switch hostChars(host) {
+	case hostASCII:
 		host = lower(host)
-	} else {
+	case hostUnicode:
 		h, err := idnaProfile.ToASCII(host)
-		if err != nil || h == "" || len(h) > maxHost {
+		// The mapping can itself produce characters no host may have
+		// (U+037A maps to a space), so the result is checked again.
+		if err != nil || len(h) > maxHost || hostChars(h) != hostASCII {
 			return "", false
 		}
-		host = h
+		host = lower(h)
+	default:
+		return "", false
 	}
 	if strings.HasPrefix(host, ".") || strings.HasSuffix(host, ".") || strings.Contains(host, "..") {
 		return "", false
@@ -107,4 +101,31 @@ func Domains(raw string) []string {
 		}
 	}
 	return out
+}
+
+const (
+	hostInvalid = iota
+	hostASCII
+	hostUnicode
+)
+
+// hostChars classifies the characters of a host name: ASCII letters,
+// digits, '-', '.' and '_' only; also non-ASCII (left for IDNA to judge);
+// or anything else, which no host name has.
+func hostChars(host string) int {
+	if host == "" {
+		return hostInvalid
+	}
+	kind := hostASCII
+	for i := 0; i < len(host); i++ {
+		c := host[i]
+		switch {
+		case c >= 0x80:
+			kind = hostUnicode
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '.', c == '_':
+		default:
+			return hostInvalid
+		}
+	}
+	return kind
 }

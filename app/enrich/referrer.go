@@ -20,7 +20,8 @@ type Referrer struct {
 }
 
 // Source attributes a visit: it cleans the referrer, names its source, and
-// assigns a channel. A source tag on the page URL (page.Ref: utm_source,
+// assigns a channel. page is what ParsePage returned for the event's URL;
+// the utm_source column takes page.UTM.Source, not Referrer.Source. A source tag on the page URL (page.Ref: utm_source,
 // source or ref) overrides the referrer's source, and is mapped through the
 // same table when it names a known source ("google" → "Google", "fb" →
 // "Facebook"). A referrer on the page's own host (ignoring "www.") is a

@@ -33,9 +33,6 @@ func routes(e *echo.Echo, d Deps) {
 	e.HEAD("/js/script.js", a.tracker)
 	e.GET("/js/:file", a.hashedTracker)
 	e.GET("/", a.home)
-	e.RouteNotFound("/*", func(c echo.Context) error {
-		return apiError(http.StatusNotFound, "not_found", "no such page")
-	})
 }
 
 // Admin returns the private handler for FOOTFALL_ADMIN_ADDR: metrics and

@@ -66,13 +66,26 @@ func App(ctx context.Context, rawURL string) (store.App, error) {
 	return nil, fmt.Errorf("app database %s: unknown scheme %q (use sqlite:// or postgres://)", redact(rawURL), scheme)
 }
 
+// QueueOptions sizes the durable queue.
+type QueueOptions struct {
+	MaxEvents    int
+	MinFreeBytes int64
+	// StoredThrough is the events store's last queue position
+	// (store.SequencedAppender.LastSeq): replay skips what it already has.
+	StoredThrough uint64
+	Logger        *slog.Logger
+}
+
 // Queue opens the durable ingest queue: a WAL in dir (Redis comes with
 // the SaaS backends).
-func Queue(dir string, logger *slog.Logger) (*wal.WAL, error) {
+func Queue(dir string, o QueueOptions) (*wal.WAL, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("queue: %w", err)
 	}
-	q, err := wal.Open(dir, wal.Options{Logger: logger})
+	q, err := wal.Open(dir, wal.Options{
+		MaxPending: o.MaxEvents, MinFreeBytes: o.MinFreeBytes,
+		AckedThrough: o.StoredThrough, Logger: o.Logger,
+	})
 	if err != nil {
 		return nil, fmt.Errorf("queue: %w", err)
 	}

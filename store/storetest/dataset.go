@@ -177,7 +177,7 @@ func session(r *rng, events []store.Event, site int64, v visitorProfile, start t
 		stay := time.Duration(3000+r.intn(240_000)) * time.Millisecond
 		if i == custom {
 			ce := pv
-			ce.Timestamp = ts.Add(stay / 2)
+			ce.Timestamp = ts.Add((stay / 2).Truncate(time.Millisecond))
 			setCustom(r, &ce)
 			events = append(events, ce)
 		}

@@ -82,41 +82,42 @@ func TestTornTail(t *testing.T) {
 	for _, e := range ends {
 		offsets = append(offsets, e-1, e, e+1)
 	}
-	for range 150 {
+	for range 100 {
 		offsets = append(offsets, rng.IntN(len(data)+1))
 	}
-	for _, k := range offsets {
+	for i, k := range offsets {
 		k = min(k, len(data))
 		// A crash leaves the tail cut short, or cut short and followed by
 		// zeros or by junk (blocks of a write that never fully landed).
-		for _, tail := range []string{"cut", "zeros", "junk"} {
-			torn := bytes.Clone(data[:k])
-			switch tail {
-			case "zeros":
-				torn = append(torn, make([]byte, 1+rng.IntN(5000))...)
-			case "junk":
-				junk := make([]byte, 1+rng.IntN(300))
-				for i := range junk {
-					junk[i] = byte(rng.Uint32())
-				}
-				torn = append(torn, junk...)
+		// Each offset gets one kind, in turn, to keep the test quick.
+		tail := [...]string{"cut", "zeros", "junk"}[i%3]
+		torn := bytes.Clone(data[:k])
+		switch tail {
+		case "zeros":
+			torn = append(torn, make([]byte, 1+rng.IntN(5000))...)
+		case "junk":
+			junk := make([]byte, 1+rng.IntN(300))
+			for i := range junk {
+				junk[i] = byte(rng.Uint32())
 			}
-			w, path, err := reopenWith(t, torn)
-			if err != nil {
-				t.Fatalf("Open after a %s tail at offset %d of %d: %v", tail, k, len(data), err)
-			}
-			want := completeEvents(ends, counts, k)
-			if got := w.Depth(); got != want {
-				t.Fatalf("%s tail at %d: Depth() = %d, want %d", tail, k, got, want)
-			}
-			got, _ := drain(t, w, 1000)
-			if diff := cmp.Diff(span(0, want), sessionIDs(got)); diff != "" {
-				t.Fatalf("%s tail at %d: events (-want +got):\n%s", tail, k, diff)
-			}
-			// The repair sticks: the torn bytes are gone from the file.
-			if fi, err := os.Stat(path); err == nil && want > 0 && fi.Size() > int64(k) {
-				t.Fatalf("%s tail at %d: segment is %d bytes after repair", tail, k, fi.Size())
-			}
+			torn = append(torn, junk...)
+		}
+		w, path, err := reopenWith(t, torn)
+		if err != nil {
+			t.Fatalf("Open after a %s tail at offset %d of %d: %v", tail, k, len(data), err)
+		}
+		want := completeEvents(ends, counts, k)
+		if got := w.Depth(); got != want {
+			t.Fatalf("%s tail at %d: Depth() = %d, want %d", tail, k, got, want)
+		}
+		// The repair sticks: the torn bytes are gone from the file (or the
+		// file is, if it held nothing complete; it may then be the new one).
+		if fi, err := os.Stat(path); err == nil && fi.Size() > int64(max(k, segHeaderSize)) {
+			t.Fatalf("%s tail at %d: segment is %d bytes after repair", tail, k, fi.Size())
+		}
+		got, _ := drain(t, w, 1000)
+		if diff := cmp.Diff(span(0, want), sessionIDs(got)); diff != "" {
+			t.Fatalf("%s tail at %d: events (-want +got):\n%s", tail, k, diff)
 		}
 	}
 }
