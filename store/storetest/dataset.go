@@ -26,6 +26,10 @@ type Generator struct {
 	Seed  int64
 	Sites int // site ids 1..Sites, site 1 the busiest; 0 means 1
 	Paths int // distinct page paths per site, Zipf-distributed; 0 means 60
+	// Lean leaves out engagement reports, web vitals and navigation
+	// timings, keeping pageviews and custom events: the payload mix DESIGN
+	// §8's peer figures were measured with.
+	Lean bool
 }
 
 // Events returns n events starting at from and spread over days days,
@@ -73,7 +77,7 @@ func (g Generator) Events(n int, from time.Time, days int) []store.Event {
 			v = newVisitor(r)
 			seen[sd] = append(seen[sd], v)
 		}
-		events = session(r, events, int64(site+1), v, start, paths[site], pathWeights)
+		events = session(r, events, int64(site+1), v, start, paths[site], pathWeights, g.Lean)
 	}
 	events = events[:n]
 	slices.SortStableFunc(events, func(a, b store.Event) int {
@@ -113,7 +117,7 @@ func newVisitor(r *rng) visitorProfile {
 
 // session appends one visit: pageviews, an engagement report after most of
 // them, and sometimes a custom event.
-func session(r *rng, events []store.Event, site int64, v visitorProfile, start time.Time, paths []string, pathWeights dist) []store.Event {
+func session(r *rng, events []store.Event, site int64, v visitorProfile, start time.Time, paths []string, pathWeights dist, lean bool) []store.Event {
 	src := sources[r.pick(sourceWeights)]
 	base := store.Event{
 		SiteID:         site,
@@ -169,7 +173,7 @@ func session(r *rng, events []store.Event, site int64, v visitorProfile, start t
 		pv.Name = "pageview"
 		pv.Pathname = path
 		pv.ScrollDepth = -1
-		if r.intn(10) < 7 {
+		if r.intn(10) < 7 && !lean {
 			setTimings(r, &pv)
 		}
 		events = append(events, pv)
@@ -181,7 +185,7 @@ func session(r *rng, events []store.Event, site int64, v visitorProfile, start t
 			setCustom(r, &ce)
 			events = append(events, ce)
 		}
-		if r.intn(10) < 8 {
+		if r.intn(10) < 8 && !lean {
 			en := base
 			en.Name = "engagement"
 			en.Pathname = path

@@ -2,6 +2,8 @@ package wal
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/footfallhq/footfall/store"
@@ -46,6 +48,7 @@ func (w *WAL) commit(reqs []*request) {
 		w.wbuf = buf // keep a buffer of a typical size, not the largest ever
 	}
 
+	w.maybeRotate(len(buf))
 	seg := w.cur
 	off := seg.size
 	n, err := w.opts.writeAt(w.file, buf, off)
@@ -55,7 +58,7 @@ func (w *WAL) commit(reqs []*request) {
 	var took time.Duration
 	if err == nil {
 		start := time.Now()
-		err = w.file.Sync()
+		err = datasync(w.file)
 		took = time.Since(start)
 	}
 	if err != nil {
@@ -85,9 +88,6 @@ func (w *WAL) commit(reqs []*request) {
 	for _, r := range reqs {
 		r.done <- nil
 	}
-	if seg.size >= w.opts.SegmentSize {
-		w.rotate()
-	}
 }
 
 // writeFailed cuts a failed write off the end of the segment, so the log
@@ -103,6 +103,9 @@ func (w *WAL) writeFailed(reqs []*request, seg *segment, off int64, events int, 
 	if terr == nil {
 		terr = w.file.Sync()
 	}
+	w.mu.Lock()
+	seg.alloc = 0 // truncated: no longer preallocated
+	w.mu.Unlock()
 	reply := fmt.Errorf("wal: write %s: %w", seg.path, err)
 	switch {
 	case terr != nil:
@@ -130,17 +133,41 @@ func (w *WAL) setFailed(err error) {
 	w.mu.Unlock()
 }
 
-// rotate starts a new segment. If that fails (a full disk, say) the
-// current segment keeps growing and rotation is tried after the next
-// commit.
-func (w *WAL) rotate() {
-	seg, f, err := createSegment(w.dir, w.nextSeq)
-	if err != nil {
-		w.log.Warn("cannot start a new segment: appending to the current one", "err", err)
+// maybeRotate switches to a new segment before a write of n bytes if the
+// current one cannot take it, or if the current one was not preallocated
+// and a preallocated one is ready. It prefers the prepared spare and falls
+// back to a plain new file; if both fail (a full disk, say) the current
+// segment keeps growing and rotation is tried again at the next commit.
+func (w *WAL) maybeRotate(n int) {
+	w.pollSpare()
+	cur := w.cur
+	full := cur.last != 0 && cur.size+int64(n) > max(cur.alloc, w.opts.SegmentSize)
+	upgrade := cur.last != 0 && cur.alloc == 0 && w.spare != nil
+	if !full && !upgrade {
 		return
 	}
+	var (
+		seg *segment
+		f   *os.File
+		err error
+	)
+	if w.spare != nil {
+		f, w.spare = w.spare, nil
+		if seg, err = useSpare(w.dir, f, w.nextSeq); err != nil {
+			w.log.Warn("cannot use the prepared segment", "err", err)
+		}
+	}
+	if seg == nil {
+		if !full {
+			return
+		}
+		if seg, f, err = createSegment(w.dir, w.nextSeq); err != nil {
+			w.log.Warn("cannot start a new segment: appending to the current one", "err", err)
+			return
+		}
+	}
 	if err := w.file.Close(); err != nil {
-		w.log.Warn("close segment", "err", err) // already fsynced: nothing lost
+		w.log.Warn("close segment", "err", err) // already synced: nothing lost
 	}
 	w.file, w.cur = f, seg
 	w.mu.Lock()
@@ -150,5 +177,55 @@ func (w *WAL) rotate() {
 	done := w.reclaimable()
 	w.mu.Unlock()
 	w.removeSegments(done)
+	w.prepareSpare()
 	w.checkDisk(true)
+}
+
+// spareResult is what the goroutine preparing a segment reports.
+type spareResult struct {
+	f   *os.File
+	err error
+}
+
+// prepareSpare starts preparing the next segment in the background, so
+// the zero-filling never sits in an Enqueue's latency. Writer only.
+func (w *WAL) prepareSpare() {
+	if w.spareBusy || w.spare != nil {
+		return
+	}
+	w.spareBusy = true
+	go func() {
+		f, err := prepareSpare(w.dir, w.opts.SegmentSize)
+		w.spareCh <- spareResult{f, err}
+	}()
+}
+
+// pollSpare collects a prepared segment if it is ready. Writer only.
+func (w *WAL) pollSpare() {
+	if !w.spareBusy {
+		return
+	}
+	select {
+	case r := <-w.spareCh:
+		w.spareBusy = false
+		if r.err != nil {
+			w.log.Warn("cannot prepare the next segment", "err", r.err)
+			return
+		}
+		w.spare = r.f
+	default:
+	}
+}
+
+// dropSpare waits for a segment being prepared and deletes it. Close only.
+func (w *WAL) dropSpare() {
+	if w.spareBusy {
+		r := <-w.spareCh
+		w.spareBusy, w.spare = false, r.f
+	}
+	if w.spare != nil {
+		_ = w.spare.Close()
+		_ = os.Remove(filepath.Join(w.dir, spareName))
+		w.spare = nil
+	}
 }

@@ -15,8 +15,10 @@ import (
 // every segment, repairs a torn tail, counts what is pending, deletes what
 // is fully acknowledged and opens a fresh segment for new events.
 func (w *WAL) recover() error {
-	if err := os.Remove(filepath.Join(w.dir, checkpointTemp)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("wal: %w", err)
+	for _, name := range []string{checkpointTemp, spareName} {
+		if err := os.Remove(filepath.Join(w.dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("wal: %w", err)
+		}
 	}
 	ck, err := readCheckpoint(w.dir)
 	if err != nil {

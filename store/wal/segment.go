@@ -40,11 +40,14 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // segment describes one segment file. first is the sequence number in its
 // name; last is the sequence number of its last event, 0 while it has none.
+// size is the end of the last record; alloc is the length the file was
+// preallocated to, 0 if it was not.
 type segment struct {
 	path  string
 	first uint64
 	last  uint64
 	size  int64
+	alloc int64
 }
 
 func segmentName(seq uint64) string { return fmt.Sprintf("wal-%020d.log", seq) }
@@ -151,8 +154,9 @@ func checkSegmentHeader(path string, data []byte, nameSeq uint64) error {
 
 // scanSegment walks the records of a segment file's contents, calling fn
 // for each with its offset. Records must carry sequence numbers above prev.
-// It returns the length of the intact prefix and the last sequence number
-// in it (prev if none); err is errEmptySegment for a short header, a
+// Zeros after the last record are preallocated space, not damage. It
+// returns the length of the intact prefix and the last sequence number in
+// it (prev if none); err is errEmptySegment for a short header, a
 // *corruptError with framing set for the first bad record, or fn's error.
 func scanSegment(path string, data []byte, nameSeq, prev uint64, fn func(rec record, off int) error) (int, uint64, error) {
 	if err := checkSegmentHeader(path, data, nameSeq); err != nil {
@@ -162,6 +166,9 @@ func scanSegment(path string, data []byte, nameSeq, prev uint64, fn func(rec rec
 	for off < len(data) {
 		rec, n, ok := parseRecord(data[off:], prev)
 		if !ok {
+			if allZero(data[off:]) {
+				break // the unused, preallocated rest of the segment
+			}
 			return off, prev, &corruptError{path: path, off: int64(off), reason: "bad record", framing: true}
 		}
 		if err := fn(rec, off); err != nil {
@@ -238,6 +245,64 @@ func createSegment(dir string, seq uint64) (*segment, *os.File, error) {
 		return nil, nil, fmt.Errorf("wal: create segment %s: %w", path, err)
 	}
 	return &segment{path: path, first: seq, size: int64(len(hdr))}, f, nil
+}
+
+// spareName is the segment prepared ahead of need; it becomes a segment by
+// rename, so it never holds records under this name.
+const spareName = "wal-spare.tmp"
+
+// prepareSpare creates the next segment file ahead of need, written with
+// zeros to its full size and fsynced. Records then overwrite allocated
+// blocks without changing the file's size, so fdatasync flushes the data
+// alone instead of also committing the file system's journal: on this
+// project's disk that cut the commit latency by half or more
+// (BenchmarkEnqueue reports µs/fsync).
+func prepareSpare(dir string, size int64) (*os.File, error) {
+	path := filepath.Join(dir, spareName)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_RDWR, 0o640)
+	if err != nil {
+		return nil, fmt.Errorf("wal: prepare segment: %w", err)
+	}
+	zeros := make([]byte, 256<<10)
+	for off := int64(0); off < size && err == nil; off += int64(len(zeros)) {
+		_, err = f.WriteAt(zeros[:min(int64(len(zeros)), size-off)], off)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if err != nil {
+		_ = f.Close()
+		_ = os.Remove(path)
+		return nil, fmt.Errorf("wal: prepare segment: %w", err)
+	}
+	return f, nil
+}
+
+// useSpare turns the prepared file f into the segment whose first event
+// will be seq. The rename is made durable before any record goes in; the
+// header is written now and made durable by the first commit, and a crash
+// before that leaves a segment of zeros, which replay discards as empty.
+// On error f is closed and removed.
+func useSpare(dir string, f *os.File, seq uint64) (*segment, error) {
+	path := filepath.Join(dir, spareName)
+	fi, err := f.Stat()
+	if err == nil {
+		err = os.Rename(path, filepath.Join(dir, segmentName(seq)))
+		if err == nil {
+			path = filepath.Join(dir, segmentName(seq))
+			err = syncDir(dir)
+		}
+	}
+	hdr := appendSegmentHeader(nil, seq)
+	if err == nil {
+		_, err = f.WriteAt(hdr, 0)
+	}
+	if err != nil {
+		_ = f.Close()
+		_ = os.Remove(path)
+		return nil, fmt.Errorf("wal: use prepared segment: %w", err)
+	}
+	return &segment{path: path, first: seq, size: int64(len(hdr)), alloc: fi.Size()}, nil
 }
 
 // syncDir makes creations, renames and removals in dir durable.

@@ -115,10 +115,13 @@ type WAL struct {
 
 	// Owned by the writer goroutine (by Open before it starts and by Close
 	// after it ends).
-	file    *os.File
-	cur     *segment // the last of segs; its fields change under mu
-	nextSeq uint64
-	wbuf    []byte
+	file      *os.File
+	cur       *segment // the last of segs; its fields change under mu
+	nextSeq   uint64
+	wbuf      []byte
+	spare     *os.File // a prepared segment, ready for use
+	spareBusy bool     // a goroutine is preparing one
+	spareCh   chan spareResult
 
 	// Owned by whoever holds nextSem.
 	backlog *backlog
@@ -146,7 +149,7 @@ type WAL struct {
 type Stats struct {
 	Depth      int           // events enqueued and not acknowledged
 	Segments   int           // segment files on disk
-	Bytes      int64         // bytes in segment files
+	Bytes      int64         // bytes in segment files, preallocated space included
 	Fsyncs     uint64        // group commits since Open
 	Events     uint64        // events committed since Open
 	LastFsync  time.Duration // duration of the latest fsync
@@ -184,12 +187,14 @@ func Open(dir string, opts Options) (*WAL, error) {
 		writerDone: make(chan struct{}),
 		nextSem:    make(chan struct{}, 1),
 		avail:      make(chan struct{}),
+		spareCh:    make(chan spareResult, 1),
 	}
 	if err := w.recover(); err != nil {
 		_ = unlock()
 		return nil, err
 	}
 	w.checkDisk(true)
+	w.prepareSpare()
 	go w.run()
 	return w, nil
 }
@@ -455,7 +460,7 @@ func (w *WAL) Stats() Stats {
 	s.Depth = int(w.depth.Load())
 	s.Segments = len(w.segs)
 	for _, seg := range w.segs {
-		s.Bytes += seg.size
+		s.Bytes += max(seg.size, seg.alloc)
 	}
 	return s
 }
@@ -480,6 +485,7 @@ func (w *WAL) Close() error {
 	default:
 	}
 	<-w.writerDone
+	w.dropSpare()
 
 	err := w.file.Sync()
 	if cerr := w.file.Close(); err == nil {
