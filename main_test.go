@@ -227,3 +227,21 @@ func TestVersionAndUsage(t *testing.T) {
 		t.Errorf("unknown command = exit %d, %q", code, errOut.String())
 	}
 }
+
+// TestEventsDatabaseInUse checks that a command needing the events
+// database while a server holds it fails with advice, not a lock error.
+func TestEventsDatabaseInUse(t *testing.T) {
+	if testing.Short() {
+		t.Skip("subprocess test skipped with -short")
+	}
+	dir, _ := setup(t)
+	start(t, dir)
+	var out, errOut bytes.Buffer
+	code := cli.Run(&cli.Env{
+		Args:    []string{"seed", "--site", "crash.example", "--events", "10", "--days", "1"},
+		Environ: []string{"FOOTFALL_DATA_DIR=" + dir}, Stdout: &out, Stderr: &errOut, Assets: assets(),
+	})
+	if code != 1 || !strings.Contains(errOut.String(), "in use by process") || !strings.Contains(errOut.String(), "stop it first") {
+		t.Errorf("seed while serving = exit %d, %q; want exit 1 naming the server process", code, errOut.String())
+	}
+}

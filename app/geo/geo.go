@@ -50,11 +50,11 @@ type Locator struct {
 // the file has none for an address. An empty path uses the shipped data
 // only. The file is memory-mapped until Close.
 //
-// Open also unpacks the shipped IPv6 table, which takes a noticeable
-// fraction of a second once per process; done here, at start-up, the first
-// IPv6 visitor does not wait for it.
+// Open also starts unpacking the shipped IPv6 table in the background: it
+// takes a noticeable fraction of a second once per process, which neither
+// start-up nor the first IPv6 visitor should wait for.
 func Open(path string) (*Locator, error) {
-	iploc.IPCountry(netip.MustParseAddr("2000::1"))
+	go iploc.IPCountry(netip.MustParseAddr("2000::1"))
 	if path == "" {
 		return &Locator{}, nil
 	}
