@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -90,6 +91,12 @@ func (b *Batcher) step(ctx, abort context.Context) (int, error) {
 	for attempt := 0; ; attempt++ {
 		start := time.Now()
 		err = b.write(abort, events, batch.Seq)
+		if errors.Is(err, store.ErrConflict) {
+			// The store already holds this queue position: a replay of a
+			// batch stored just before a crash. Nothing to write.
+			b.Logger.Info("batch already stored; acknowledging", "seq", batch.Seq)
+			err, events = nil, nil
+		}
 		if err == nil {
 			b.Metrics.flushSeconds.Observe(time.Since(start).Seconds())
 			b.Metrics.batchSize.Observe(float64(len(events)))

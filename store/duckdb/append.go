@@ -90,7 +90,10 @@ func (s *Store) write(ctx context.Context, events []store.Event, seq uint64, wit
 		}
 		err := s.inTx(ctx, c, events, order, seq, withSeq)
 		if err == nil {
-			_, err = c.ExecContext(ctx, "COMMIT", nil)
+			// Once everything is in, COMMIT is not interruptible: an
+			// interrupted COMMIT could not tell the caller whether the batch
+			// was stored, and a retry would store it twice.
+			_, err = c.ExecContext(context.WithoutCancel(ctx), "COMMIT", nil)
 		}
 		if err != nil {
 			// Roll back even when ctx is done. If that fails, the
@@ -231,8 +234,8 @@ func measured(v uint32) driver.Value {
 	return v
 }
 
-// text guards against invalid UTF-8, which DuckDB does not reject on
-// append but stores as a value no query can read back.
+// text guards against invalid UTF-8: DuckDB's Appender turns such a string
+// into NULL, which the NOT NULL columns reject, and the whole batch with it.
 func text(s string) string {
 	if utf8.ValidString(s) {
 		return s

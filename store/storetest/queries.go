@@ -207,7 +207,9 @@ func QueryCases() []QueryCase {
 		return x
 	}
 	is := func(dim string, v ...string) store.Filter { return store.Filter{Op: "is", Dimension: dim, Values: v} }
-	isNot := func(dim string, v ...string) store.Filter { return store.Filter{Op: "is_not", Dimension: dim, Values: v} }
+	isNot := func(dim string, v ...string) store.Filter {
+		return store.Filter{Op: "is_not", Dimension: dim, Values: v}
+	}
 	contains := func(dim string, v ...string) store.Filter {
 		return store.Filter{Op: "contains", Dimension: dim, Values: v}
 	}

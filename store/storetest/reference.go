@@ -51,9 +51,9 @@ func Evaluate(events []store.Event, q store.Query) (store.Result, error) {
 	}
 
 	type group struct {
-		dims                []string
-		visitors, sessions  map[uint64]bool
-		pageviews, nonEvent int
+		dims               []string
+		visitors, sessions map[uint64]bool
+		pageviews, events  int
 	}
 	groups := map[string]*group{}
 	var order []*group
@@ -86,7 +86,7 @@ func Evaluate(events []store.Event, q store.Query) (store.Result, error) {
 		if e.Name == "pageview" {
 			g.pageviews++
 		}
-		g.nonEvent++
+		g.events++
 	}
 
 	rows := make([]store.Row, 0, len(order))
@@ -101,7 +101,7 @@ func Evaluate(events []store.Event, q store.Query) (store.Result, error) {
 			case "pageviews":
 				r.Metrics[j] = float64(g.pageviews)
 			case "events":
-				r.Metrics[j] = float64(g.nonEvent)
+				r.Metrics[j] = float64(g.events)
 			}
 		}
 		rows = append(rows, r)
