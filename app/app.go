@@ -105,7 +105,7 @@ func (a *App) OpenEvents(ctx context.Context) error {
 	if err := a.Salts.Rotate(ctx, time.Now()); err != nil {
 		return err
 	}
-	a.Sessions = visitor.NewSessions()
+	a.Sessions = visitor.NewSessions(a.DB)
 	a.Sites = ingest.NewSiteCache(a.DB, 10*time.Second)
 	a.Metrics = ingest.NewMetrics(a.Registry)
 	a.Registry.MustRegister(

@@ -80,6 +80,11 @@ type App interface {
 	// DeleteSaltsBefore removes salts of days before day (YYYY-MM-DD).
 	DeleteSaltsBefore(ctx context.Context, day string) error
 
+	// ReserveIDs reserves n consecutive ids of the named counter and
+	// returns the first. No id is handed out twice, across processes and
+	// restarts; a new counter starts at 1.
+	ReserveIDs(ctx context.Context, counter string, n int64) (first int64, err error)
+
 	// Ping reports whether the database is reachable.
 	Ping(ctx context.Context) error
 	Close() error

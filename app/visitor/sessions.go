@@ -1,6 +1,7 @@
 package visitor
 
 import (
+	"context"
 	"hash/maphash"
 	"math/rand/v2"
 	"sync"
@@ -40,6 +41,7 @@ const shards = 64
 // session, which is the same trade-off a visitor crossing a salt rotation
 // without the previous salt would see.
 type Sessions struct {
+	ids    *idBlocks
 	seed   maphash.Seed
 	shards [shards]struct {
 		sync.Mutex
@@ -47,9 +49,10 @@ type Sessions struct {
 	}
 }
 
-// NewSessions returns an empty session table.
-func NewSessions() *Sessions {
-	s := &Sessions{seed: maphash.MakeSeed()}
+// NewSessions returns an empty session table whose session ids come from
+// ids (nil: random ids, for tests).
+func NewSessions(ids IDSource) *Sessions {
+	s := &Sessions{seed: maphash.MakeSeed(), ids: &idBlocks{src: ids}}
 	for i := range s.shards {
 		s.shards[i].m = make(map[key]*session)
 	}
@@ -89,7 +92,7 @@ func (s *Sessions) Assign(ev *store.Event, current, previous uint64, open bool) 
 	if !open {
 		return false
 	}
-	ses := &session{id: newID(), visitor: current, lastSeen: now, entry: entryOf(ev)}
+	ses := &session{id: s.ids.next(), visitor: current, lastSeen: now, entry: entryOf(ev)}
 	ev.VisitorID, ev.SessionID = ses.visitor, ses.id
 	ses.entry.stamp(ev)
 	k := key{ev.SiteID, current}
@@ -118,12 +121,44 @@ func (s *Sessions) Sweep(now time.Time) int {
 	return n
 }
 
-func newID() uint64 {
-	for {
-		if id := rand.Uint64(); id != 0 {
-			return id
+// IDSource hands out blocks of ids that are never reused (store.App).
+type IDSource interface {
+	ReserveIDs(ctx context.Context, counter string, n int64) (first int64, err error)
+}
+
+// idBlockSize ids are reserved at a time: one app-database write per
+// that many sessions, and a restart wastes at most one block.
+const idBlockSize = 4096
+
+// idBlocks gives sessions small consecutive ids. Sessions that start close
+// in time sit close together in the time-sorted events table, so their ids
+// differ little and compress to a byte or two; random 64-bit ids cost 8
+// bytes per event.
+type idBlocks struct {
+	src         IDSource
+	mu          sync.Mutex
+	nextID, end uint64
+}
+
+func (b *idBlocks) next() uint64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.nextID == b.end && b.src != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		first, err := b.src.ReserveIDs(ctx, "session_id", idBlockSize)
+		cancel()
+		if err == nil {
+			b.nextID, b.end = uint64(first), uint64(first)+idBlockSize
 		}
 	}
+	if b.nextID == b.end {
+		// No block (tests, or the app database is down): a random id in
+		// the upper half, which reserved ids never reach, stays unique.
+		return rand.Uint64() | 1<<63
+	}
+	id := b.nextID
+	b.nextID++
+	return id
 }
 
 func entryOf(ev *store.Event) entry {

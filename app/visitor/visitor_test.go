@@ -80,7 +80,7 @@ func TestSaltsRotate(t *testing.T) {
 }
 
 func TestSessions(t *testing.T) {
-	s := NewSessions()
+	s := NewSessions(nil)
 	t0 := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
 	ev := func(at time.Duration, path, source string) *store.Event {
 		return &store.Event{Timestamp: t0.Add(at), SiteID: 1, Name: "pageview", Pathname: path, Source: source, Country: "DE"}
@@ -123,6 +123,41 @@ func TestSessions(t *testing.T) {
 
 	if n := s.Sweep(t0.Add(3 * time.Hour)); n != 0 {
 		t.Errorf("Sweep left %d sessions, want 0", n)
+	}
+}
+
+func TestSessionIDsAreSmallAndConsecutive(t *testing.T) {
+	_, db := openSalts(t)
+	s := NewSessions(db)
+	t0 := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	var ids []uint64
+	for v := range uint64(3) {
+		ev := &store.Event{Timestamp: t0, SiteID: 1, Name: "pageview"}
+		s.Assign(ev, 100+v, 0, true)
+		ids = append(ids, ev.SessionID)
+	}
+	if ids[0] != 1 || ids[1] != 2 || ids[2] != 3 {
+		t.Errorf("session ids = %v, want 1, 2, 3", ids)
+	}
+	// A restart reserves a fresh block: ids are never reused.
+	s2 := NewSessions(db)
+	ev := &store.Event{Timestamp: t0, SiteID: 1, Name: "pageview"}
+	s2.Assign(ev, 200, 0, true)
+	if ev.SessionID != idBlockSize+1 {
+		t.Errorf("after restart session id = %d, want %d", ev.SessionID, idBlockSize+1)
+	}
+}
+
+func TestVisitorIDCarriesDay(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openSalts(t)
+	day := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	if err := s.Rotate(ctx, day); err != nil {
+		t.Fatal(err)
+	}
+	id, _ := s.IDs(1, netip.MustParseAddr("203.0.113.9"), "UA")
+	if got, want := id>>32, uint64(day.Unix()/86400); got != want {
+		t.Errorf("visitor id day = %d, want %d", got, want)
 	}
 }
 

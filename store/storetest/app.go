@@ -56,6 +56,9 @@ func RunApp(t *testing.T, open func(t testing.TB) store.App) {
 		{"Salts", appTestSalts},
 		{"DeleteSaltsBefore", appTestDeleteSaltsBefore},
 
+		{"ReserveIDs", appTestReserveIDs},
+		{"ReserveIDsConcurrent", appTestReserveIDsConcurrent},
+
 		{"Migrate", appTestMigrate},
 		{"MigrateConcurrent", appTestMigrateConcurrent},
 		{"ConcurrentWrites", appTestConcurrentWrites},
