@@ -32,6 +32,7 @@ func seedCmd(ctx context.Context, e *Env, cfg config.Config, args []string) erro
 	site := fs.String("site", "", "domain of an existing site (required)")
 	events := fs.Int("events", 10000, "number of events to write")
 	days := fs.Int("days", 30, "spread the events over this many days up to now")
+	lean := fs.Bool("lean", false, "pageviews and custom events only (no performance data, no engagement reports)")
 	if _, err := parse(fs, args, &cfg, data, addr); err != nil {
 		return err
 	}
@@ -50,7 +51,7 @@ func seedCmd(ctx context.Context, e *Env, cfg config.Config, args []string) erro
 		return err
 	}
 	start := time.Now()
-	n, err := runSeed(ctx, e, a, seed.Options{Site: *site, Events: *events, Days: *days})
+	n, err := runSeed(ctx, e, a, seed.Options{Site: *site, Events: *events, Days: *days, Lean: *lean})
 	if err != nil {
 		return err
 	}

@@ -27,11 +27,14 @@ type Pipeline interface {
 
 // Options says what to write.
 type Options struct {
-	Site     string    // domain of an existing site
-	Events   int       // total events (pageviews, custom events, engagement)
-	Days     int       // spread over the Days before End
-	End      time.Time // default now
-	Seed     uint64    // default 1
+	Site   string    // domain of an existing site
+	Events int       // total events (pageviews, custom events, engagement)
+	Days   int       // spread over the Days before End
+	End    time.Time // default now
+	Seed   uint64    // default 1
+	// Lean leaves out performance measurements and engagement reports:
+	// pageviews and custom events only, the mix peers were measured with.
+	Lean     bool
 	Progress func(done, total int)
 }
 
@@ -180,12 +183,12 @@ func (g *generator) visit(at time.Time, budget int) []hit {
 		if i == 0 && ref != "" {
 			body["r"] = ref
 		}
-		if g.r.IntN(3) == 0 {
+		if !g.o.Lean && g.r.IntN(3) == 0 {
 			body["pf"] = g.perf()
 		}
 		out = append(out, g.hit(client, body))
 		client.Time = client.Time.Add(time.Duration(5+g.r.IntN(240)) * time.Second)
-		if len(out) < budget && g.r.IntN(2) == 0 {
+		if !g.o.Lean && len(out) < budget && g.r.IntN(2) == 0 {
 			out = append(out, g.hit(client, map[string]any{
 				"n": "engagement", "u": url, "d": g.o.Site, "sd": g.r.IntN(101), "e": 1000 + g.r.IntN(120000),
 			}))
