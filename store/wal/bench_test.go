@@ -5,7 +5,8 @@ import (
 	"fmt"
 	"os"
 	"runtime"
-	"sync/atomic"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 )
@@ -38,21 +39,26 @@ func BenchmarkEnqueue(b *testing.B) {
 				}
 			}()
 			evs := testEvents(0, 1)
-			var maxLat atomic.Int64
+			var (
+				latMu sync.Mutex
+				lats  []time.Duration
+			)
 			b.SetParallelism(max(1, par/runtime.GOMAXPROCS(0)))
 			b.ReportAllocs()
 			start := time.Now()
 			b.RunParallel(func(pb *testing.PB) {
+				var mine []time.Duration
 				for pb.Next() {
 					t0 := time.Now()
 					if err := w.Enqueue(ctx, evs); err != nil {
 						b.Error(err)
 						return
 					}
-					if d := int64(time.Since(t0)); d > maxLat.Load() {
-						maxLat.Store(d) // racy max: good enough for a report
-					}
+					mine = append(mine, time.Since(t0))
 				}
+				latMu.Lock()
+				lats = append(lats, mine...)
+				latMu.Unlock()
 			})
 			elapsed := time.Since(start)
 			st := w.Stats()
@@ -61,7 +67,12 @@ func BenchmarkEnqueue(b *testing.B) {
 				b.ReportMetric(float64(st.Events)/float64(st.Fsyncs), "events/fsync")
 				b.ReportMetric(float64(st.FsyncTotal.Microseconds())/float64(st.Fsyncs), "µs/fsync")
 			}
-			b.ReportMetric(float64(maxLat.Load())/1e6, "max-ms")
+			slices.Sort(lats)
+			if n := len(lats); n > 0 {
+				b.ReportMetric(float64(lats[n/2].Microseconds())/1e3, "p50-ms")
+				b.ReportMetric(float64(lats[n*99/100].Microseconds())/1e3, "p99-ms")
+				b.ReportMetric(float64(lats[n-1].Microseconds())/1e3, "max-ms")
+			}
 			cancel()
 			<-drained
 			if err := w.Close(); err != nil {

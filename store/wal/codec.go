@@ -13,7 +13,7 @@ import (
 // eventFormat is the leading byte of every encoded event. A decoder that
 // meets another value refuses the event rather than guess: a WAL written by
 // a newer binary must not be misread by an older one.
-const eventFormat byte = 1
+const eventFormat byte = 2
 
 // The numeric tail of an event is mostly zeros (no revenue, no vitals on a
 // pageview), so it is written as a presence mask followed by the non-zero
@@ -48,13 +48,13 @@ func stringFields(e *store.Event) [22]*string {
 
 var errShort = errors.New("truncated event")
 
-// appendEvent appends the format-1 encoding of e to dst:
+// appendEvent appends the format-2 encoding of e to dst:
 //
-//	format byte (1)
+//	format byte (2)
 //	timestamp   zigzag varint, Unix milliseconds
 //	site id     zigzag varint
-//	visitor id  8 bytes little endian (a hash: varints would not shrink it)
-//	session id  8 bytes little endian
+//	visitor id  uvarint (a day number above a 32-bit hash: 7 bytes)
+//	session id  uvarint (dense, from reserved blocks: small)
 //	22 strings  uvarint length + bytes, in struct order (Name … Screen)
 //	props       uvarint count + that many (key, value) strings
 //	mask        uvarint, one bit per numeric field below that is non-zero
@@ -67,8 +67,8 @@ func appendEvent(dst []byte, e *store.Event) []byte {
 	dst = append(dst, eventFormat)
 	dst = binary.AppendVarint(dst, e.Timestamp.UnixMilli())
 	dst = binary.AppendVarint(dst, e.SiteID)
-	dst = binary.LittleEndian.AppendUint64(dst, e.VisitorID)
-	dst = binary.LittleEndian.AppendUint64(dst, e.SessionID)
+	dst = binary.AppendUvarint(dst, e.VisitorID)
+	dst = binary.AppendUvarint(dst, e.SessionID)
 	for _, p := range stringFields(e) {
 		dst = appendString(dst, *p)
 	}
@@ -131,8 +131,8 @@ func decodeEvent(src string, e *store.Event) (int, error) {
 	*e = store.Event{
 		Timestamp: time.UnixMilli(d.varint()).UTC(),
 		SiteID:    d.varint(),
-		VisitorID: d.uint64(),
-		SessionID: d.uint64(),
+		VisitorID: d.uvarint(),
+		SessionID: d.uvarint(),
 	}
 	for _, p := range stringFields(e) {
 		*p = d.string()

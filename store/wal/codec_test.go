@@ -135,7 +135,7 @@ func TestDecodeEventRejects(t *testing.T) {
 		in   []byte
 	}{
 		{"empty", nil},
-		{"unknown format", append([]byte{2}, good[1:]...)},
+		{"unknown format", append([]byte{eventFormat + 1}, good[1:]...)},
 		{"unknown field bit", func() []byte {
 			b := appendEvent(nil, &store.Event{})
 			return append(b[:len(b)-1], 0x80, 0x80, 0x02) // mask 1<<15

@@ -2,230 +2,275 @@ package wal
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/footfallhq/footfall/store"
 )
 
-// run is the writer goroutine: it takes every request queued since its
-// last turn and commits them with one write and one fsync. While it waits
-// on the disk, new requests pile up for the next turn; that is the whole of
-// the group commit, with no timer and no added latency when idle.
+// maxSyncs is how many fdatasyncs the writer keeps in flight on a
+// preallocated segment. Each covers everything written before it started,
+// so a group written while an earlier sync runs need not wait for that sync
+// before its own begins. On this project's disk two concurrent syncs
+// completed nearly twice as many commits per second as one, and a third
+// added little. Plain (appended) segments use one: there a sync can fail
+// with ENOSPC, and with one sync at a time that error reaches the commit it
+// belongs to.
+const maxSyncs = 2
+
+// group is the requests of one write, waiting for a sync that covers it.
+type group struct {
+	id     uint64
+	reqs   []*request
+	seq    uint64 // first seq
+	next   uint64 // seq after the last
+	off    int64  // where its records start in the segment
+	end    int64
+	events int
+}
+
+type syncResult struct {
+	id   uint64 // the newest group the sync covers
+	err  error
+	took time.Duration
+}
+
+// run is the writer goroutine. It takes every request queued since its
+// last turn, writes them as one group and starts a sync for it; while syncs
+// are in flight, new requests pile up for the next group. That is the whole
+// of the group commit: no timer, no added latency when idle. Groups are
+// released (made visible to Next, callers answered) strictly in order, once
+// a sync that started after their write has returned.
 func (w *WAL) run() {
 	defer close(w.writerDone)
-	for range w.wake {
+	for {
+		select {
+		case <-w.wake:
+		case r := <-w.synced:
+			w.syncDone(r)
+		}
+		if w.inflight >= w.syncLimit() {
+			continue
+		}
 		w.mu.Lock()
 		reqs := w.pending
 		w.pending = nil
 		closed := w.closed
 		w.mu.Unlock()
 		if len(reqs) > 0 {
-			w.commit(reqs)
+			w.write(reqs)
+			continue
 		}
-		// Enqueue adds nothing once closed is set (both under mu), so what
-		// was taken with closed seen is the last of it.
-		if closed {
+		// Enqueue adds nothing once closed is set (both under mu): with
+		// nothing taken and nothing in flight, everything is answered.
+		if closed && w.inflight == 0 {
 			return
 		}
 	}
 }
 
-// commit writes reqs as consecutive records, fsyncs, and only then makes
-// their events visible to Next and answers the callers.
-func (w *WAL) commit(reqs []*request) {
+// syncLimit is maxSyncs while the writes stay inside preallocated space,
+// where a sync cannot meet ENOSPC, and 1 otherwise.
+func (w *WAL) syncLimit() int {
+	if w.writeOff <= w.cur.alloc {
+		return maxSyncs
+	}
+	return 1
+}
+
+// write appends reqs to the current segment as one group and starts a sync.
+func (w *WAL) write(reqs []*request) {
+	if w.broken != nil {
+		w.reply(reqs, w.broken)
+		return
+	}
+	size := 0
+	for _, r := range reqs {
+		size += frameHeaderSize + recHeaderSize + len(r.body)
+	}
+	w.maybeRotate(size)
+	if w.writeOff+int64(size) > w.cur.alloc {
+		// Appending allocates blocks, and writeback can then fail with
+		// ENOSPC: that error must reach this group's sync, not one already
+		// in flight for an earlier group, which would see it instead.
+		w.waitSyncs()
+	}
+	if w.broken != nil { // a sync waited for may have failed
+		w.reply(reqs, w.broken)
+		return
+	}
+
+	g := &group{id: w.nextGroup, reqs: reqs, seq: w.nextSeq, off: w.writeOff}
 	buf := w.wbuf[:0]
-	seq := w.nextSeq
-	events := 0
+	seq := g.seq
 	for _, r := range reqs {
 		r.seq = seq
-		buf = appendRecord(buf, seq, len(r.events), r.body)
+		buf = appendRecord(buf, seq, len(r.events), w.segGroup, r.body)
 		seq += uint64(len(r.events))
-		events += len(r.events)
+		g.events += len(r.events)
 	}
 	if cap(buf) <= 4<<20 {
 		w.wbuf = buf // keep a buffer of a typical size, not the largest ever
 	}
+	g.next, g.end = seq, g.off+int64(len(buf))
 
-	w.maybeRotate(len(buf))
-	seg := w.cur
-	off := seg.size
-	n, err := w.opts.writeAt(w.file, buf, off)
+	n, err := w.opts.writeAt(w.file, buf, g.off)
 	if err == nil && n < len(buf) {
 		err = fmt.Errorf("short write (%d of %d bytes)", n, len(buf))
 	}
-	var took time.Duration
-	if err == nil {
-		start := time.Now()
-		err = datasync(w.file)
-		took = time.Since(start)
-	}
 	if err != nil {
-		w.writeFailed(reqs, seg, off, events, err)
+		w.writeFailed(g, err)
 		return
 	}
-	w.nextSeq = seq
+	w.nextGroup++
+	w.segGroup++
+	w.nextSeq, w.writeOff = g.next, g.end
+	w.groups = append(w.groups, g)
 
+	w.inflight++
+	f := w.file
+	go func() {
+		start := time.Now()
+		err := w.opts.datasync(f)
+		w.synced <- syncResult{id: g.id, err: err, took: time.Since(start)}
+	}()
+}
+
+// syncDone handles a finished sync: on success it releases every group the
+// sync covers, in order.
+func (w *WAL) syncDone(r syncResult) {
+	w.inflight--
 	w.mu.Lock()
-	seg.size += int64(len(buf))
-	seg.last = seq - 1
-	if w.memHead == len(w.mem) {
-		w.mem, w.memHead = w.mem[:0], 0
-		w.memSeq = reqs[0].seq
+	w.stats.Fsyncs++
+	w.stats.LastFsync = r.took
+	w.stats.FsyncTotal += r.took
+	w.mu.Unlock()
+	if r.err != nil {
+		w.syncFailed(r.err)
+		return
 	}
-	for _, r := range reqs {
-		w.mem = append(w.mem, r.events...)
+	n := 0
+	for n < len(w.groups) && w.groups[n].id <= r.id {
+		n++
+	}
+	if n == 0 {
+		return // a later sync already released these
+	}
+	done := w.groups[:n]
+	w.groups = w.groups[n:]
+
+	events := 0
+	for _, g := range done {
+		events += g.events
+	}
+	last := done[len(done)-1]
+	w.mu.Lock()
+	w.cur.size, w.cur.last = last.end, last.next-1
+	w.released = last.next - 1
+	if !w.spill && len(w.mem)-w.memHead+events > w.opts.memWindow {
+		// The consumer is behind: leave these on disk for it to read back.
+		w.spill = true
+		w.spillAt = spillPos{seg: w.cur, off: done[0].off, seq: done[0].seq}
+	}
+	if !w.spill {
+		if w.memHead == len(w.mem) {
+			w.mem, w.memHead = w.mem[:0], 0
+			w.memSeq = done[0].seq
+		}
+		for _, g := range done {
+			for _, r := range g.reqs {
+				w.mem = append(w.mem, r.events...)
+			}
+		}
 	}
 	w.depth.Add(int64(events))
-	w.stats.Fsyncs++
 	w.stats.Events += uint64(events)
-	w.stats.LastFsync = took
-	w.stats.FsyncTotal += took
 	w.notify()
 	w.mu.Unlock()
+	for _, g := range done {
+		w.reply(g.reqs, nil)
+	}
+}
 
+// waitSyncs waits for every sync in flight, releasing what they cover.
+func (w *WAL) waitSyncs() {
+	for w.inflight > 0 {
+		w.syncDone(<-w.synced)
+	}
+}
+
+func (w *WAL) reply(reqs []*request, err error) {
+	if err != nil {
+		n := 0
+		for _, r := range reqs {
+			n += len(r.events)
+		}
+		w.admitted.Add(-int64(n))
+	}
 	for _, r := range reqs {
-		r.done <- nil
+		r.done <- err
 	}
 }
 
 // writeFailed cuts a failed write off the end of the segment, so the log
-// ends at the last acknowledged record exactly as before, and answers the
-// callers. A full disk is a normal condition (store.ErrFull, and the next
-// group may succeed); any other I/O error, or failing to restore the
-// segment, leaves the WAL refusing writes: after a failed fsync the kernel
-// may have dropped the data, and only a reopen (replay) knows what is on
-// disk.
-func (w *WAL) writeFailed(reqs []*request, seg *segment, off int64, events int, err error) {
-	full := isNoSpace(err)
-	terr := w.file.Truncate(off)
+// ends at the last good record exactly as before, and answers its callers.
+// A full disk is a normal condition (store.ErrFull, and the next group may
+// succeed); any other I/O error, or failing to restore the segment, breaks
+// the WAL (see syncFailed).
+func (w *WAL) writeFailed(g *group, err error) {
+	w.waitSyncs() // the file must be quiet before it is cut
+	path := w.cur.path
+	terr := w.file.Truncate(g.off)
 	if terr == nil {
 		terr = w.file.Sync()
 	}
 	w.mu.Lock()
-	seg.alloc = 0 // truncated: no longer preallocated
+	w.cur.alloc = 0 // truncated: no longer preallocated
 	w.mu.Unlock()
-	reply := fmt.Errorf("wal: write %s: %w", seg.path, err)
 	switch {
 	case terr != nil:
-		reply = fmt.Errorf("wal: write %s: %w (and restoring it failed: %v)", seg.path, err, terr)
-		w.setFailed(reply)
-	case full:
+		w.setBroken(fmt.Errorf("wal: write %s: %w (and cutting it off failed: %v)", path, err, terr))
+		w.reply(g.reqs, w.broken)
+	case isNoSpace(err):
 		w.lowDisk.Store(true) // until the next free-space check says otherwise
-		reply = fmt.Errorf("wal: write %s: %v: %w", seg.path, err, store.ErrFull)
-		w.log.Warn("disk full: refusing events", "path", seg.path, "err", err)
+		w.log.Warn("disk full: refusing events", "path", path, "err", err)
+		w.reply(g.reqs, fmt.Errorf("wal: write %s: %v: %w", path, err, store.ErrFull))
 	default:
-		w.setFailed(reply)
-	}
-	w.admitted.Add(-int64(events))
-	for _, r := range reqs {
-		r.done <- reply
+		w.setBroken(fmt.Errorf("wal: write %s: %w", path, err))
+		w.reply(g.reqs, w.broken)
 	}
 }
 
-func (w *WAL) setFailed(err error) {
+// syncFailed handles a failed fdatasync. On a plain segment, with one sync
+// at a time, ENOSPC (delayed allocation on a full disk) is undone like a
+// failed write. Anything else breaks the WAL: after a failed sync the
+// kernel may have dropped the data and marked it clean, and with syncs in
+// flight together the error may have been reported to another sync than
+// the one whose data it concerns. Only a reopen, which reads back what is
+// really on disk, can be trusted then.
+func (w *WAL) syncFailed(err error) {
+	if isNoSpace(err) && w.inflight == 0 && len(w.groups) == 1 {
+		g := w.groups[0]
+		w.groups = nil
+		w.nextGroup, w.nextSeq, w.writeOff = g.id, g.seq, g.off
+		w.writeFailed(g, err)
+		return
+	}
+	w.setBroken(fmt.Errorf("wal: sync %s: %w", w.cur.path, err))
+	w.waitSyncs()
+	for _, g := range w.groups {
+		w.reply(g.reqs, w.broken)
+	}
+	w.groups = nil
+}
+
+// setBroken makes every later Enqueue fail with err. Writer only.
+func (w *WAL) setBroken(err error) {
+	if w.broken != nil {
+		return
+	}
+	w.broken = err
 	w.log.Error("write-ahead log failed: refusing events until restart", "err", err)
 	w.mu.Lock()
-	if w.failed == nil {
-		w.failed = err
-	}
+	w.failed = err
 	w.mu.Unlock()
-}
-
-// maybeRotate switches to a new segment before a write of n bytes if the
-// current one cannot take it, or if the current one was not preallocated
-// and a preallocated one is ready. It prefers the prepared spare and falls
-// back to a plain new file; if both fail (a full disk, say) the current
-// segment keeps growing and rotation is tried again at the next commit.
-func (w *WAL) maybeRotate(n int) {
-	w.pollSpare()
-	cur := w.cur
-	full := cur.last != 0 && cur.size+int64(n) > max(cur.alloc, w.opts.SegmentSize)
-	upgrade := cur.last != 0 && cur.alloc == 0 && w.spare != nil
-	if !full && !upgrade {
-		return
-	}
-	var (
-		seg *segment
-		f   *os.File
-		err error
-	)
-	if w.spare != nil {
-		f, w.spare = w.spare, nil
-		if seg, err = useSpare(w.dir, f, w.nextSeq); err != nil {
-			w.log.Warn("cannot use the prepared segment", "err", err)
-		}
-	}
-	if seg == nil {
-		if !full {
-			return
-		}
-		if seg, f, err = createSegment(w.dir, w.nextSeq); err != nil {
-			w.log.Warn("cannot start a new segment: appending to the current one", "err", err)
-			return
-		}
-	}
-	if err := w.file.Close(); err != nil {
-		w.log.Warn("close segment", "err", err) // already synced: nothing lost
-	}
-	w.file, w.cur = f, seg
-	w.mu.Lock()
-	w.segs = append(w.segs, seg)
-	// The segment just closed may already be fully acknowledged; with no
-	// further Ack to come it would otherwise stay until the next Open.
-	done := w.reclaimable()
-	w.mu.Unlock()
-	w.removeSegments(done)
-	w.prepareSpare()
-	w.checkDisk(true)
-}
-
-// spareResult is what the goroutine preparing a segment reports.
-type spareResult struct {
-	f   *os.File
-	err error
-}
-
-// prepareSpare starts preparing the next segment in the background, so
-// the zero-filling never sits in an Enqueue's latency. Writer only.
-func (w *WAL) prepareSpare() {
-	if w.spareBusy || w.spare != nil {
-		return
-	}
-	w.spareBusy = true
-	go func() {
-		f, err := prepareSpare(w.dir, w.opts.SegmentSize)
-		w.spareCh <- spareResult{f, err}
-	}()
-}
-
-// pollSpare collects a prepared segment if it is ready. Writer only.
-func (w *WAL) pollSpare() {
-	if !w.spareBusy {
-		return
-	}
-	select {
-	case r := <-w.spareCh:
-		w.spareBusy = false
-		if r.err != nil {
-			w.log.Warn("cannot prepare the next segment", "err", r.err)
-			return
-		}
-		w.spare = r.f
-	default:
-	}
-}
-
-// dropSpare waits for a segment being prepared and deletes it. Close only.
-func (w *WAL) dropSpare() {
-	if w.spareBusy {
-		r := <-w.spareCh
-		w.spareBusy, w.spare = false, r.f
-	}
-	if w.spare != nil {
-		_ = w.spare.Close()
-		_ = os.Remove(filepath.Join(w.dir, spareName))
-		w.spare = nil
-	}
 }

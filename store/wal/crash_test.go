@@ -33,7 +33,8 @@ func TestHelperProcess(t *testing.T) {
 		t.Skip("helper process for TestCrash")
 	}
 	round, _ := strconv.Atoi(os.Getenv(crashRoundEnv))
-	w, err := Open(dir, Options{SegmentSize: 32 << 10})
+	// A small memory window makes the consumer read spilled events from disk.
+	w, err := Open(dir, Options{SegmentSize: 32 << 10, memWindow: 500})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "open:", err)
 		os.Exit(3)
@@ -51,6 +52,9 @@ func TestHelperProcess(t *testing.T) {
 	ctx := context.Background()
 	go func() {
 		for {
+			// Slower than the writers, so a backlog spanning segments is
+			// pending when the kill comes.
+			time.Sleep(5 * time.Millisecond)
 			b, err := w.Next(ctx, 100)
 			if err != nil {
 				return

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -37,21 +38,18 @@ func (w *WAL) recover() error {
 		prev       uint64     // last sequence number seen
 		floor      uint64     // highest segment name seen
 		depth      int64
-		scratch    store.Event
+		scratch    []store.Event
 		checkEvent = func(rec record, off int, path string) error {
+			if rec.last() <= acked {
+				return nil // will not be read again
+			}
 			// The checksum proved the bytes are as written; decoding them now
 			// turns an unreadable format into an Open error, not a stuck Next.
-			s := string(rec.events)
-			for i := range rec.count {
-				n, err := decodeEvent(s, &scratch)
-				if err != nil {
-					return &corruptError{path: path, off: int64(off), reason: fmt.Sprintf("event %d of record %d: %v", i, rec.first, err)}
-				}
-				s = s[n:]
+			if err := decodeRecord(rec, 0, &scratch); err != nil {
+				return &corruptError{path: path, off: int64(off), reason: err.Error()}
 			}
-			if len(s) != 0 {
-				return &corruptError{path: path, off: int64(off), reason: fmt.Sprintf("%d stray bytes after the events of record %d", len(s), rec.first)}
-			}
+			clear(scratch)
+			scratch = scratch[:0]
 			if l := rec.last(); l > acked {
 				depth += int64(min(uint64(rec.count), l-acked))
 			}
@@ -68,7 +66,7 @@ func (w *WAL) recover() error {
 		if err != nil {
 			return fmt.Errorf("wal: %w", err)
 		}
-		valid, lastSeq, err := scanSegment(seg.path, data, seg.first, prev, func(rec record, off int) error {
+		end, err := scanSegment(seg.path, data, seg.first, prev, func(rec record, off int) error {
 			return checkEvent(rec, off, seg.path)
 		})
 		var ce *corruptError
@@ -80,19 +78,19 @@ func (w *WAL) recover() error {
 			}
 			obsolete = append(obsolete, seg)
 			continue
-		case last && errors.As(err, &ce) && ce.framing && tornTail(data, valid, lastSeq):
+		case last && errors.As(err, &ce) && ce.framing && tornTail(data, end):
 			w.log.Warn("truncating torn write at the end of the log",
-				"path", seg.path, "offset", valid, "bytes_dropped", len(data)-valid)
-			if err := truncateFile(seg.path, int64(valid)); err != nil {
+				"path", seg.path, "offset", end.valid, "bytes_dropped", len(data)-end.valid)
+			if err := truncateFile(seg.path, int64(end.valid)); err != nil {
 				return err
 			}
 		default:
 			return err
 		}
-		seg.size = int64(valid)
-		if lastSeq > prev {
-			seg.last = lastSeq
-			prev = lastSeq
+		seg.size = int64(end.valid)
+		if end.seq > prev {
+			seg.last = end.seq
+			prev = end.seq
 		}
 		if seg.last == 0 || seg.last <= acked {
 			obsolete = append(obsolete, seg)
@@ -101,6 +99,9 @@ func (w *WAL) recover() error {
 		}
 	}
 
+	if prev == math.MaxUint64 || acked == math.MaxUint64 {
+		return errors.New("wal: sequence numbers exhausted")
+	}
 	w.nextSeq = max(prev+1, floor, acked+1)
 	cur, f, err := createSegment(w.dir, w.nextSeq)
 	if err != nil {
@@ -110,15 +111,17 @@ func (w *WAL) recover() error {
 	// ones may go.
 	obsolete = slices.DeleteFunc(obsolete, func(s *segment) bool { return s.path == cur.path })
 	w.removeSegments(obsolete)
-	w.file, w.cur = f, cur
+	w.file, w.cur, w.writeOff = f, cur, cur.size
 	w.segs = append(pending, cur)
-	w.acked, w.handed = acked, acked
+	w.acked = acked
 	w.ckAcked = ck
 	w.memSeq = w.nextSeq
 	w.depth.Store(depth)
 	w.admitted.Store(depth)
+	w.released = w.nextSeq - 1
 	if depth > 0 {
-		w.backlog = &backlog{segs: slices.Clone(pending), skip: acked}
+		w.spill = true
+		w.rd.start(pending[0], segHeaderSize, pending[0].first, acked)
 		w.log.Info("replaying unacknowledged events", "events", depth, "segments", len(pending), "from_seq", acked+1)
 	}
 	return nil
@@ -142,88 +145,30 @@ func truncateFile(path string, size int64) error {
 	return nil
 }
 
-// backlog reads replayed events back from their segments as Next asks for
-// them, holding one segment in memory at a time, so a long backlog costs
-// disk reads rather than memory.
-type backlog struct {
-	segs []*segment // not yet fully read, oldest first
-	skip uint64     // sequence numbers up to here are acknowledged
-
-	data []byte // contents of segs[0], nil until loaded
-	off  int
-	prev uint64
-
-	pend    []store.Event // decoded and not yet handed out
-	pendSeq uint64        // seq of pend[0]
-}
-
-// next returns up to max events; an empty batch means the backlog is done.
-// After an error the same events are tried again on the next call.
-func (b *backlog) next(max int) (store.Batch, error) {
-	var batch store.Batch
-	for len(batch.Events) < max {
-		if len(b.pend) == 0 {
-			more, err := b.fill()
-			if err != nil && len(batch.Events) == 0 {
-				return store.Batch{}, err
-			}
-			if err != nil || !more {
-				break
-			}
+// decodeRecord appends the events of rec after the first skip to dst. On
+// error dst is as it was.
+func decodeRecord(rec record, skip int, dst *[]store.Event) error {
+	s := string(rec.events) // one allocation; the events' strings share it
+	start := len(*dst)
+	var scratch store.Event
+	for i := range rec.count {
+		e := &scratch
+		if i >= skip {
+			*dst = append(*dst, store.Event{})
+			e = &(*dst)[len(*dst)-1]
 		}
-		k := min(max-len(batch.Events), len(b.pend))
-		batch.Events = append(batch.Events, b.pend[:k]...)
-		b.pend = b.pend[k:]
-		b.pendSeq += uint64(k)
-		batch.Seq = b.pendSeq - 1
+		n, err := decodeEvent(s, e)
+		if err != nil {
+			clear((*dst)[start:])
+			*dst = (*dst)[:start]
+			return fmt.Errorf("event %d of record %d: %w", i, rec.first, err)
+		}
+		s = s[n:]
 	}
-	return batch, nil
-}
-
-// fill decodes the next record holding unacknowledged events into pend.
-func (b *backlog) fill() (bool, error) {
-	for len(b.segs) > 0 {
-		seg := b.segs[0]
-		if b.data == nil {
-			data, err := os.ReadFile(seg.path)
-			if err != nil {
-				return false, fmt.Errorf("wal: replay: %w", err)
-			}
-			if err := checkSegmentHeader(seg.path, data, seg.first); err != nil {
-				return false, fmt.Errorf("wal: replay: %w", err)
-			}
-			b.data, b.off = data, segHeaderSize
-		}
-		if b.off >= len(b.data) {
-			b.data, b.segs = nil, b.segs[1:]
-			continue
-		}
-		// Open verified these bytes; failing here means the file changed
-		// underneath us.
-		rec, n, ok := parseRecord(b.data[b.off:], b.prev)
-		if !ok {
-			return false, &corruptError{path: seg.path, off: int64(b.off), reason: "record changed since Open"}
-		}
-		if rec.last() <= b.skip {
-			b.off, b.prev = b.off+n, rec.last()
-			continue
-		}
-		events := make([]store.Event, rec.count)
-		s := string(rec.events)
-		for i := range events {
-			m, err := decodeEvent(s, &events[i])
-			if err != nil {
-				return false, &corruptError{path: seg.path, off: int64(b.off), reason: err.Error()}
-			}
-			s = s[m:]
-		}
-		b.off, b.prev = b.off+n, rec.last()
-		b.pend, b.pendSeq = events, rec.first
-		if rec.first <= b.skip {
-			drop := b.skip - rec.first + 1
-			b.pend, b.pendSeq = events[drop:], b.skip+1
-		}
-		return true, nil
+	if len(s) != 0 {
+		clear((*dst)[start:])
+		*dst = (*dst)[:start]
+		return fmt.Errorf("%d stray bytes after the events of record %d", len(s), rec.first)
 	}
-	return false, nil
+	return nil
 }

@@ -10,27 +10,32 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Segment file layout (all integers little endian):
 //
-//	header  "FFWAL\x00", format byte 1, one zero byte, first seq (8 bytes)
+//	header  "FFWAL\x00", format byte (2), one zero byte, first seq (8 bytes)
 //	records, each:
 //	  length   4 bytes: length of body
 //	  crc      4 bytes: CRC-32C (Castagnoli) of body
-//	  body     first seq (8 bytes), event count (4 bytes), that many events
-//	           encoded by appendEvent; event i has sequence number first+i
+//	  body     first seq (8 bytes), event count (4 bytes), group (4 bytes),
+//	           that many events encoded by appendEvent; event i has
+//	           sequence number first+i
+//	zeros to the end of the file, if it was preallocated
 //
 // One record holds the events of one Enqueue call, so a record is all or
 // nothing, like the call. Sequence numbers grow strictly from record to
 // record and from segment to segment; the file name carries the first
-// sequence number the segment was opened for.
+// sequence number the segment was opened for. group numbers the writes
+// (group commits) within the segment from 0; replay uses it to tell a torn
+// write from damage to acknowledged records (see tornTail).
 const (
 	segMagic        = "FFWAL\x00"
-	segFormat       = 1
+	segFormat       = 2 // 1 was a development version without the group field
 	segHeaderSize   = 16
 	frameHeaderSize = 8
-	recHeaderSize   = 12 // inside the body: first seq + count
+	recHeaderSize   = 16 // inside the body: first seq, count, group
 	// maxRecordBody bounds one Enqueue call on disk, and lets the reader
 	// reject a corrupt length before allocating anything for it.
 	maxRecordBody = 64 << 20
@@ -72,11 +77,12 @@ func appendSegmentHeader(dst []byte, first uint64) []byte {
 }
 
 // appendRecord frames the already encoded events of one Enqueue call.
-func appendRecord(dst []byte, first uint64, count int, events []byte) []byte {
+func appendRecord(dst []byte, first uint64, count int, group uint32, events []byte) []byte {
 	start := len(dst)
 	dst = append(dst, make([]byte, frameHeaderSize)...)
 	dst = binary.LittleEndian.AppendUint64(dst, first)
 	dst = binary.LittleEndian.AppendUint32(dst, uint32(count))
+	dst = binary.LittleEndian.AppendUint32(dst, group)
 	dst = append(dst, events...)
 	body := dst[start+frameHeaderSize:]
 	binary.LittleEndian.PutUint32(dst[start:], uint32(len(body)))
@@ -89,7 +95,9 @@ func appendRecord(dst []byte, first uint64, count int, events []byte) []byte {
 type record struct {
 	first  uint64
 	count  int
+	group  uint32
 	events []byte
+	size   int // of the whole record on disk, frame included
 }
 
 func (r record) last() uint64 { return r.first + uint64(r.count) - 1 }
@@ -116,7 +124,8 @@ func parseRecord(b []byte, prev uint64) (rec record, size int, ok bool) {
 	if crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(b[4:]) {
 		return record{}, 0, false
 	}
-	return record{first: first, count: int(count), events: body[recHeaderSize:]}, frameHeaderSize + int(n), true
+	rec = record{first: first, count: int(count), group: binary.LittleEndian.Uint32(body[12:]), events: body[recHeaderSize:]}
+	return rec, frameHeaderSize + int(n), true
 }
 
 // corruptError reports a bad record at a byte offset of a segment file.
@@ -144,7 +153,7 @@ func checkSegmentHeader(path string, data []byte, nameSeq uint64) error {
 		return errEmptySegment
 	}
 	if string(data[:len(segMagic)]) != segMagic || data[len(segMagic)] != segFormat {
-		return &corruptError{path: path, reason: "not a footfall WAL segment of format 1", framing: true}
+		return &corruptError{path: path, reason: fmt.Sprintf("not a footfall WAL segment of format %d", segFormat), framing: true}
 	}
 	if h := binary.LittleEndian.Uint64(data[8:]); h != nameSeq {
 		return &corruptError{path: path, off: 8, reason: fmt.Sprintf("header says first seq %d, file name %d", h, nameSeq), framing: true}
@@ -152,44 +161,70 @@ func checkSegmentHeader(path string, data []byte, nameSeq uint64) error {
 	return nil
 }
 
-// scanSegment walks the records of a segment file's contents, calling fn
-// for each with its offset. Records must carry sequence numbers above prev.
-// Zeros after the last record are preallocated space, not damage. It
-// returns the length of the intact prefix and the last sequence number in
-// it (prev if none); err is errEmptySegment for a short header, a
-// *corruptError with framing set for the first bad record, or fn's error.
-func scanSegment(path string, data []byte, nameSeq, prev uint64, fn func(rec record, off int) error) (int, uint64, error) {
-	if err := checkSegmentHeader(path, data, nameSeq); err != nil {
-		return 0, prev, err
-	}
-	off := segHeaderSize
-	for off < len(data) {
-		rec, n, ok := parseRecord(data[off:], prev)
-		if !ok {
-			if allZero(data[off:]) {
-				break // the unused, preallocated rest of the segment
-			}
-			return off, prev, &corruptError{path: path, off: int64(off), reason: "bad record", framing: true}
-		}
-		if err := fn(rec, off); err != nil {
-			return off, prev, err
-		}
-		prev = rec.last()
-		off += n
-	}
-	return off, prev, nil
+// scanEnd is where scanSegment stopped: the length of the intact prefix and
+// its last record's sequence number (the prev given if none) and group (-1
+// if none).
+type scanEnd struct {
+	valid int
+	seq   uint64
+	group int64
 }
 
-// tornTail reports whether the bad bytes from off to the end of the last
-// segment can be the remains of a write that a crash interrupted, rather
-// than damage to acknowledged records. Writes are fsynced one group at a
-// time, so an interrupted write is the end of the file; if an intact record
-// follows the bad spot, the damage sits before acknowledged data, unless
-// the bad bytes are all zeros, which is how a file system shows blocks of
-// an unsynced write that never reached the disk.
-func tornTail(data []byte, off int, prev uint64) bool {
-	next := findRecord(data, off+1, prev)
-	return next < 0 || allZero(data[off:next])
+// scanSegment walks the records of a segment file's contents, calling fn
+// for each with its offset. Records must carry sequence numbers above prev.
+// Zeros after the last record are preallocated space, not damage. err is
+// errEmptySegment for a short header, a *corruptError with framing set for
+// the first bad record, or fn's error.
+func scanSegment(path string, data []byte, nameSeq, prev uint64, fn func(rec record, off int) error) (scanEnd, error) {
+	end := scanEnd{seq: prev, group: -1}
+	if err := checkSegmentHeader(path, data, nameSeq); err != nil {
+		return end, err
+	}
+	end.valid = segHeaderSize
+	for end.valid < len(data) {
+		rec, n, ok := parseRecord(data[end.valid:], end.seq)
+		if !ok {
+			if allZero(data[end.valid:]) {
+				break // the unused, preallocated rest of the segment
+			}
+			return end, &corruptError{path: path, off: int64(end.valid), reason: "bad record", framing: true}
+		}
+		if err := fn(rec, end.valid); err != nil {
+			return end, err
+		}
+		end.seq, end.group = rec.last(), int64(rec.group)
+		end.valid += n
+	}
+	return end, nil
+}
+
+// tornTail reports whether the bad bytes at end.valid in the newest segment
+// can be the remains of writes that a crash interrupted, rather than damage
+// to acknowledged records. Only data not yet synced can be lost in a crash,
+// and the writer never has more than maxSyncs groups unsynced, all of them
+// the newest. A crash may leave holes anywhere in those (the disk writes
+// blocks in any order), so intact records may follow the bad spot; but if
+// one of them belongs to a later group than those, the bad record was
+// synced, and acknowledged, before it: that is damage, not a torn write.
+// Damage within the newest groups cannot be told from a torn write and is
+// cut off like one.
+func tornTail(data []byte, end scanEnd) bool {
+	// The bad record's own group is the last good one's or the next.
+	newest := end.group + maxSyncs
+	if end.group < 0 {
+		newest = maxSyncs - 1
+	}
+	for off := end.valid + 1; ; {
+		off = findRecord(data, off, end.seq)
+		if off < 0 {
+			return true
+		}
+		rec, n, _ := parseRecord(data[off:], end.seq)
+		if int64(rec.group) > newest {
+			return false
+		}
+		off += n
+	}
 }
 
 // findRecord returns the offset of the first intact record at or after
@@ -257,18 +292,21 @@ const spareName = "wal-spare.tmp"
 // alone instead of also committing the file system's journal: on this
 // project's disk that cut the commit latency by half or more
 // (BenchmarkEnqueue reports µs/fsync).
-func prepareSpare(dir string, size int64) (*os.File, error) {
+func prepareSpare(dir string, size int64, pace time.Duration) (*os.File, error) {
 	path := filepath.Join(dir, spareName)
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_RDWR, 0o640)
 	if err != nil {
 		return nil, fmt.Errorf("wal: prepare segment: %w", err)
 	}
-	zeros := make([]byte, 256<<10)
+	// In slices, each synced before the next, with a pause between: one
+	// 16 MiB flush would queue ahead of the commits' syncs on the same
+	// disk and stall Enqueue for tens of milliseconds.
+	zeros := make([]byte, 1<<20)
 	for off := int64(0); off < size && err == nil; off += int64(len(zeros)) {
-		_, err = f.WriteAt(zeros[:min(int64(len(zeros)), size-off)], off)
-	}
-	if err == nil {
-		err = f.Sync()
+		if _, err = f.WriteAt(zeros[:min(int64(len(zeros)), size-off)], off); err == nil {
+			err = f.Sync()
+		}
+		time.Sleep(pace)
 	}
 	if err != nil {
 		_ = f.Close()

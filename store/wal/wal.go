@@ -2,21 +2,26 @@
 // segmented write-ahead log in the data directory that implements
 // store.Queue for single-machine installs.
 //
-// Enqueue returns only after its events are written and fsynced, so an
-// acknowledged event survives kill -9 and power loss. Concurrent callers
-// share one write and one fsync (group commit): a single writer goroutine
-// takes everything queued while the previous fsync ran, so the fsync rate
-// stays at what the disk can do while throughput grows with concurrency.
+// Enqueue returns only after its events are written and synced to disk, so
+// an acknowledged event survives kill -9 and power loss. Concurrent callers
+// share writes and syncs (group commit): one writer goroutine takes every
+// call queued since its last turn, writes them as one group and starts an
+// fdatasync, with up to two in flight, so the sync rate stays at what the
+// disk can do while throughput grows with concurrency. Segment files are
+// zero-filled ahead of need, so that a sync flushes data and no file-system
+// metadata.
 //
 // Events wait in memory for Next as well as on disk, bounded by
 // Options.MaxPending. After a restart the unacknowledged events are read
 // back from the segment files one segment at a time, never all at once.
-// Segment files are deleted once every event in them is acknowledged.
+// A segment file is deleted once every event in it is acknowledged.
+//
+// The file layout is documented in segment.go, the event encoding in
+// codec.go, the checkpoint in checkpoint.go.
 package wal
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -31,12 +36,14 @@ var _ store.Queue = (*WAL)(nil)
 
 // Options configures Open. The zero value is usable.
 type Options struct {
-	// MaxPending bounds the events enqueued and not yet acknowledged, in
-	// memory or on disk; Enqueue returns store.ErrFull rather than exceed
-	// it, so memory stays bounded. Default 200,000.
+	// MaxPending bounds the events enqueued and not yet acknowledged;
+	// Enqueue returns store.ErrFull rather than exceed it. Only the oldest
+	// 16,384 of them wait in memory (about 11 MB); Next reads the rest back
+	// from disk. Default 200,000.
 	MaxPending int
-	// SegmentSize is the size at which a segment file is closed and a new
-	// one started. Replay holds one segment in memory at a time.
+	// SegmentSize is the size of a segment file. Segments are zero-filled
+	// to it ahead of use (the current one and a spare: about 32 MiB on disk
+	// at rest), and Open reads one at a time into memory to check it.
 	// Default 16 MiB, minimum 4 KiB.
 	SegmentSize int64
 	// MinFreeBytes: while the file system holding the WAL has less free
@@ -57,8 +64,11 @@ type Options struct {
 
 	// Test hooks, settable only from this package's tests.
 	writeAt         func(f *os.File, p []byte, off int64) (int, error)
+	datasync        func(f *os.File) error
 	diskCheckEvery  time.Duration
 	checkpointEvery time.Duration
+	noPrealloc      bool // one plain segment after another, for tests of the file layout
+	memWindow       int
 }
 
 func (o Options) withDefaults() Options {
@@ -81,11 +91,17 @@ func (o Options) withDefaults() Options {
 	if o.writeAt == nil {
 		o.writeAt = (*os.File).WriteAt
 	}
+	if o.datasync == nil {
+		o.datasync = datasync
+	}
 	if o.diskCheckEvery == 0 {
 		o.diskCheckEvery = time.Second
 	}
 	if o.checkpointEvery == 0 {
 		o.checkpointEvery = time.Second
+	}
+	if o.memWindow == 0 {
+		o.memWindow = defaultMemWindow
 	}
 	return o
 }
@@ -116,33 +132,43 @@ type WAL struct {
 	// Owned by the writer goroutine (by Open before it starts and by Close
 	// after it ends).
 	file      *os.File
-	cur       *segment // the last of segs; its fields change under mu
+	cur       *segment // the last of segs; it and its fields change under mu
+	writeOff  int64    // end of the last write in cur; cur.size is the end of the last release
 	nextSeq   uint64
+	nextGroup uint64
+	segGroup  uint32   // the next group's number within cur
+	groups    []*group // written, not yet released, oldest first
+	inflight  int      // syncs running
+	synced    chan syncResult
+	broken    error // the writer's copy of failed
 	wbuf      []byte
 	spare     *os.File // a prepared segment, ready for use
 	spareBusy bool     // a goroutine is preparing one
 	spareCh   chan spareResult
 
 	// Owned by whoever holds nextSem.
-	backlog *backlog
+	rd reader
 
 	ckMu    sync.Mutex
 	ckAcked uint64
 	ckTime  time.Time
 
-	mu      sync.Mutex
-	closed  bool
-	failed  error      // sticky: the log can no longer be trusted for writes
-	pending []*request // waiting for the writer
-	acked   uint64     // highest acknowledged seq
-	handed  uint64     // highest seq returned by Next
-	mem     []store.Event
-	memHead int    // mem[memHead:] have not been handed out
-	memSeq  uint64 // seq of mem[memHead]
-	avail   chan struct{}
-	waiting bool       // a Next waits on avail
-	segs    []*segment // oldest first; the last one is being written
-	stats   Stats
+	mu       sync.Mutex
+	closed   bool
+	failed   error      // sticky: the log can no longer be trusted for writes
+	pending  []*request // waiting for the writer
+	acked    uint64     // highest acknowledged seq
+	out      []handout  // returned by Next, not yet acknowledged, in order
+	mem      []store.Event
+	memHead  int    // mem[memHead:] have not been handed out
+	memSeq   uint64 // seq of mem[memHead]
+	released uint64 // seq of the last event made durable
+	spill    bool   // events after mem are on disk only: rd reads them
+	spillAt  spillPos
+	avail    chan struct{}
+	waiting  bool       // a Next waits on avail
+	segs     []*segment // oldest first; the last one is being written
+	stats    Stats
 }
 
 // Stats is a snapshot for metrics.
@@ -150,10 +176,10 @@ type Stats struct {
 	Depth      int           // events enqueued and not acknowledged
 	Segments   int           // segment files on disk
 	Bytes      int64         // bytes in segment files, preallocated space included
-	Fsyncs     uint64        // group commits since Open
-	Events     uint64        // events committed since Open
-	LastFsync  time.Duration // duration of the latest fsync
-	FsyncTotal time.Duration // time spent in fsync since Open
+	Fsyncs     uint64        // fdatasync calls since Open, one per group commit
+	Events     uint64        // events made durable since Open
+	LastFsync  time.Duration // duration of the latest fdatasync
+	FsyncTotal time.Duration // summed duration of all of them (they may overlap)
 }
 
 // request is one Enqueue call waiting for the writer.
@@ -188,13 +214,16 @@ func Open(dir string, opts Options) (*WAL, error) {
 		nextSem:    make(chan struct{}, 1),
 		avail:      make(chan struct{}),
 		spareCh:    make(chan spareResult, 1),
+		synced:     make(chan syncResult, maxSyncs),
 	}
 	if err := w.recover(); err != nil {
 		_ = unlock()
 		return nil, err
 	}
 	w.checkDisk(true)
-	w.prepareSpare()
+	if !opts.noPrealloc {
+		w.prepareSpare()
+	}
 	go w.run()
 	return w, nil
 }
@@ -303,151 +332,6 @@ func (w *WAL) checkDisk(force bool) {
 	}
 }
 
-// Next returns up to max pending events not yet handed out, oldest first,
-// blocking until there is at least one, ctx is done (ctx.Err()) or the WAL
-// is closed (store.ErrClosed). Events replayed from disk come first, then
-// those enqueued since Open. An error reading a replayed segment is
-// returned as is and the same events are tried again on the next call.
-func (w *WAL) Next(ctx context.Context, max int) (store.Batch, error) {
-	if max < 1 {
-		return store.Batch{}, errors.New("wal: Next: max must be at least 1")
-	}
-	select {
-	case w.nextSem <- struct{}{}:
-	case <-ctx.Done():
-		return store.Batch{}, ctx.Err()
-	}
-	defer func() { <-w.nextSem }()
-	for {
-		w.mu.Lock()
-		if w.closed {
-			w.mu.Unlock()
-			return store.Batch{}, store.ErrClosed
-		}
-		if w.backlog != nil {
-			w.mu.Unlock()
-			b, err := w.backlog.next(max)
-			if err != nil {
-				return store.Batch{}, err
-			}
-			if len(b.Events) == 0 {
-				w.backlog = nil
-				continue
-			}
-			w.mu.Lock()
-			w.handed = b.Seq
-			w.mu.Unlock()
-			return b, nil
-		}
-		if avail := len(w.mem) - w.memHead; avail > 0 {
-			k := min(avail, max)
-			b := store.Batch{Events: make([]store.Event, k)}
-			copy(b.Events, w.mem[w.memHead:])
-			clear(w.mem[w.memHead : w.memHead+k]) // drop references for the GC
-			w.memHead += k
-			w.memSeq += uint64(k)
-			b.Seq = w.memSeq - 1
-			w.handed = b.Seq
-			w.compactMem()
-			w.mu.Unlock()
-			return b, nil
-		}
-		w.waiting = true
-		ch := w.avail
-		w.mu.Unlock()
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return store.Batch{}, ctx.Err()
-		}
-	}
-}
-
-// compactMem reuses the memory queue's array once the consumer has caught
-// up, or slides it down once more than half of it is consumed, so the
-// queue's memory follows its depth instead of its history.
-func (w *WAL) compactMem() {
-	switch {
-	case w.memHead == len(w.mem):
-		w.mem, w.memHead = w.mem[:0], 0
-	case w.memHead > cap(w.mem)/2:
-		n := copy(w.mem, w.mem[w.memHead:])
-		clear(w.mem[n:])
-		w.mem, w.memHead = w.mem[:n], 0
-	}
-}
-
-// notify wakes a waiting Next. Called with mu held.
-func (w *WAL) notify() {
-	if w.waiting {
-		close(w.avail)
-		w.avail = make(chan struct{})
-		w.waiting = false
-	}
-}
-
-// Ack marks b, returned by Next, as stored. Batches must be acknowledged in
-// the order Next returned them; anything else is an error and changes
-// nothing. Segment files whose events are all acknowledged are deleted, and
-// the checkpoint is rewritten at most once a second (and by Close), so a
-// crash can redeliver up to a second of acknowledged events.
-func (w *WAL) Ack(_ context.Context, b store.Batch) error {
-	w.mu.Lock()
-	if w.closed {
-		w.mu.Unlock()
-		return store.ErrClosed
-	}
-	if len(b.Events) == 0 || b.Seq <= w.acked || b.Seq > w.handed {
-		acked, handed := w.acked, w.handed
-		w.mu.Unlock()
-		return fmt.Errorf("wal: Ack of batch %d out of order (acknowledged through %d, handed out through %d)", b.Seq, acked, handed)
-	}
-	w.acked = b.Seq
-	w.depth.Add(-int64(len(b.Events)))
-	w.admitted.Add(-int64(len(b.Events)))
-	reclaim := w.reclaimable()
-	w.mu.Unlock()
-
-	w.removeSegments(reclaim)
-	w.checkpoint(b.Seq, false)
-	return nil
-}
-
-// reclaimable unlinks from segs the segments whose events are all
-// acknowledged, never the one being written. Called with mu held.
-func (w *WAL) reclaimable() []*segment {
-	var done []*segment
-	for len(w.segs) > 1 && w.segs[0].last <= w.acked {
-		done = append(done, w.segs[0])
-		w.segs = w.segs[1:]
-	}
-	return done
-}
-
-func (w *WAL) removeSegments(segs []*segment) {
-	for _, s := range segs {
-		if err := os.Remove(s.path); err != nil && !errors.Is(err, os.ErrNotExist) {
-			// Harmless for correctness: replay skips acknowledged events.
-			w.log.Warn("cannot delete acknowledged segment", "path", s.path, "err", err)
-		}
-	}
-}
-
-// checkpoint records acked on disk if it is new and the last write is old
-// enough (or force).
-func (w *WAL) checkpoint(acked uint64, force bool) {
-	w.ckMu.Lock()
-	defer w.ckMu.Unlock()
-	if acked <= w.ckAcked || !force && time.Since(w.ckTime) < w.opts.checkpointEvery {
-		return
-	}
-	if err := writeCheckpoint(w.dir, acked); err != nil {
-		w.log.Warn("cannot write checkpoint: acknowledged events may be redelivered after a restart", "err", err)
-		return
-	}
-	w.ckAcked, w.ckTime = acked, time.Now()
-}
-
 // Depth returns the number of events enqueued and not yet acknowledged,
 // including those replayed at Open.
 func (w *WAL) Depth() int { return int(w.depth.Load()) }
@@ -486,6 +370,9 @@ func (w *WAL) Close() error {
 	}
 	<-w.writerDone
 	w.dropSpare()
+	w.nextSem <- struct{}{} // a Next still running returns promptly: closed is set
+	w.rd.close()
+	<-w.nextSem
 
 	err := w.file.Sync()
 	if cerr := w.file.Close(); err == nil {
