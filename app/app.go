@@ -71,6 +71,8 @@ func Open(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App, er
 // pipeline.
 func (a *App) OpenEvents(ctx context.Context) error {
 	cfg := a.Config
+	start := time.Now()
+	defer func() { a.Logger.Debug("events pipeline open", "took", time.Since(start)) }()
 	events, err := open.Events(ctx, cfg.EventsURL, open.EventsOptions{
 		MemoryLimit: cfg.DuckDBMemoryLimit, Threads: cfg.DuckDBThreads,
 	})
@@ -78,6 +80,7 @@ func (a *App) OpenEvents(ctx context.Context) error {
 		return err
 	}
 	a.Events = events
+	a.Logger.Debug("events store open", "took", time.Since(start))
 	var stored uint64
 	if sa, ok := events.(store.SequencedAppender); ok {
 		if stored, err = sa.LastSeq(ctx); err != nil {
@@ -98,6 +101,7 @@ func (a *App) OpenEvents(ctx context.Context) error {
 		return err
 	}
 	a.Queue = q
+	a.Logger.Debug("queue open", "took", time.Since(start), "depth", q.Depth())
 	if a.geo, err = geo.Open(cfg.GeoIPPath); err != nil {
 		return fmt.Errorf("geo database: %w", err)
 	}

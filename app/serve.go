@@ -116,6 +116,7 @@ func (a *App) Serve(ctx context.Context, assets fs.FS) error {
 	a.Logger.Info("footfall is running", "url", url, "version", a.Version, "data", cfg.DataDir,
 		"events", redactURL(cfg.EventsURL), "admin", cfg.AdminAddr, "domain", cfg.Domain)
 	fmt.Fprintf(os.Stderr, "Footfall is running: open %s\n", url)
+	go a.geo.Warm()
 
 	var runErr error
 	batcherExited := false

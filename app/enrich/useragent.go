@@ -42,15 +42,21 @@ type UA struct {
 // concurrent use.
 type UAParser struct {
 	p     *useragent.Parser
+	ready chan struct{} // closed once p is built
 	cache *uaCache
 }
 
 // NewUAParser returns a parser that caches about cacheSize results
 // (memory is fixed per entry whatever the user agent's length); zero or
-// less disables the cache. Building the first parser in a process takes a
-// few milliseconds.
+// less disables the cache. Building the underlying parser takes tens of
+// milliseconds, so it happens in the background: start-up does not wait,
+// and only a Parse arriving before it is done does.
 func NewUAParser(cacheSize int) *UAParser {
-	p := &UAParser{p: useragent.NewParser()}
+	p := &UAParser{ready: make(chan struct{})}
+	go func() {
+		p.p = useragent.NewParser()
+		close(p.ready)
+	}()
 	if cacheSize > 0 {
 		p.cache = newUACache(cacheSize)
 	}
@@ -80,6 +86,7 @@ func (p *UAParser) Parse(ua string) UA {
 }
 
 func (p *UAParser) parse(ua string) UA {
+	<-p.ready
 	a := p.p.Parse(ua)
 	out := UA{
 		Browser:        browserName(a.GetBrowser()),

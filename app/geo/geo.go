@@ -50,11 +50,7 @@ type Locator struct {
 // the file has none for an address. An empty path uses the shipped data
 // only. The file is memory-mapped until Close.
 //
-// Open also starts unpacking the shipped IPv6 table in the background: it
-// takes a noticeable fraction of a second once per process, which neither
-// start-up nor the first IPv6 visitor should wait for.
 func Open(path string) (*Locator, error) {
-	go iploc.IPCountry(netip.MustParseAddr("2000::1"))
 	if path == "" {
 		return &Locator{}, nil
 	}
@@ -63,6 +59,13 @@ func Open(path string) (*Locator, error) {
 		return nil, fmt.Errorf("geo: open %s: %w", path, err)
 	}
 	return &Locator{db: db, cache: make(map[uintptr]Location)}, nil
+}
+
+// Warm unpacks the shipped IPv6 table, which takes a noticeable fraction of
+// a second of CPU once per process. The server calls it in the background
+// once it is serving, so neither start-up nor the first IPv6 visitor waits.
+func (l *Locator) Warm() {
+	iploc.IPCountry(netip.MustParseAddr("2000::1"))
 }
 
 // Close releases the MMDB file, if any. The Locator must not be used after.
