@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -116,7 +117,12 @@ func (a *App) Serve(ctx context.Context, assets fs.FS) error {
 	a.Logger.Info("footfall is running", "url", url, "version", a.Version, "data", cfg.DataDir,
 		"events", redactURL(cfg.EventsURL), "admin", cfg.AdminAddr, "domain", cfg.Domain)
 	fmt.Fprintf(os.Stderr, "Footfall is running: open %s\n", url)
-	go a.geo.Warm()
+	go func() {
+		a.geo.Warm()
+		// Start-up leaves tens of MB of garbage (decompressed tables, parser
+		// construction); hand it back now rather than at the next GC cycle.
+		debug.FreeOSMemory()
+	}()
 
 	var runErr error
 	batcherExited := false

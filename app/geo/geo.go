@@ -49,7 +49,6 @@ type Locator struct {
 // region and city, falling back to the shipped data for the country when
 // the file has none for an address. An empty path uses the shipped data
 // only. The file is memory-mapped until Close.
-//
 func Open(path string) (*Locator, error) {
 	if path == "" {
 		return &Locator{}, nil
