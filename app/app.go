@@ -118,6 +118,15 @@ func (a *App) OpenEvents(ctx context.Context) error {
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "footfall_queue_depth", Help: "Events acknowledged but not yet in the events store.",
 		}, func() float64 { return float64(a.Queue.Depth()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "footfall_queue_fsyncs_total", Help: "Group commits (fsyncs) of the write-ahead log.",
+		}, func() float64 { return float64(q.Stats().Fsyncs) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "footfall_queue_fsync_seconds_total", Help: "Time spent in write-ahead log fsyncs.",
+		}, func() float64 { return q.Stats().FsyncTotal.Seconds() }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "footfall_queue_bytes", Help: "Bytes of write-ahead log segments on disk.",
+		}, func() float64 { return float64(q.Stats().Bytes) }),
 	)
 	a.Ingester = ingest.New(ingest.Config{
 		Sites:    a.Sites,
