@@ -52,7 +52,7 @@ func (a *App) Serve(ctx context.Context, assets fs.FS) error {
 	}
 	servers := []*http.Server{newServer(handler)}
 	listeners := []net.Listener{ln}
-	if cfg.AdminAddr != "" {
+	if cfg.AdminEnabled() {
 		aln, err := net.Listen("tcp", cfg.AdminAddr)
 		if err != nil {
 			ln.Close()

@@ -51,7 +51,7 @@ type Config struct {
 	StripeAPIURL        string `env:"FOOTFALL_STRIPE_API_URL" help:"Stripe API base URL override (stripe-mock)"`
 	SentryDSN           string `env:"FOOTFALL_SENTRY_DSN" secret:"url" help:"optional error reporting"`
 
-	AdminAddr    string `env:"FOOTFALL_ADMIN_ADDR" def:"127.0.0.1:8001" help:"private listener for /metrics and /debug/pprof (empty = off)"`
+	AdminAddr    string `env:"FOOTFALL_ADMIN_ADDR" def:"127.0.0.1:8001" help:"private listener for /metrics and /debug/pprof (off = none)"`
 	MetricsToken string `env:"FOOTFALL_METRICS_TOKEN" secret:"yes" help:"if set, /metrics is also served on the public listener to holders of this Bearer token"`
 	LogFormat    string `env:"FOOTFALL_LOG_FORMAT" help:"text or json (default: text on a terminal, else json)"`
 	LogLevel     string `env:"FOOTFALL_LOG_LEVEL" def:"info" help:"debug, info, warn or error"`
@@ -158,6 +158,9 @@ func (c *Config) resolveData() {
 func (c Config) Path(name ...string) string {
 	return filepath.Join(append([]string{c.DataDir}, name...)...)
 }
+
+// AdminEnabled reports whether the private admin listener runs.
+func (c Config) AdminEnabled() bool { return c.AdminAddr != "" && c.AdminAddr != "off" }
 
 // SaaS reports whether the hosted multi-tenant mode is on.
 func (c Config) SaaS() bool { return c.Mode == "saas" }

@@ -20,9 +20,9 @@ func (c Config) Validate() error {
 	} else if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		bad("FOOTFALL_ADDR %q is not host:port (e.g. :8000)", c.Addr)
 	}
-	if c.AdminAddr != "" {
+	if c.AdminEnabled() {
 		if _, _, err := net.SplitHostPort(c.AdminAddr); err != nil {
-			bad("FOOTFALL_ADMIN_ADDR %q is not host:port (e.g. 127.0.0.1:8001)", c.AdminAddr)
+			bad("FOOTFALL_ADMIN_ADDR %q is not host:port (e.g. 127.0.0.1:8001) or off", c.AdminAddr)
 		}
 	}
 	if c.DataDir == "" {
