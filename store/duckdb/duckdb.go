@@ -84,6 +84,10 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	// An appliance must work offline: never fetch extensions.
 	cfg.Set("autoinstall_known_extensions", "false")
 	cfg.Set("autoload_known_extensions", "false")
+	// DuckDB's allocator keeps freed memory for reuse; on a small VPS the
+	// process should give it back instead of holding its peak forever.
+	cfg.Set("allocator_flush_threshold", "8MB")
+	cfg.Set("allocator_background_threads", "true")
 	if opts.MemoryLimit != "" {
 		cfg.Set("memory_limit", opts.MemoryLimit)
 	}
