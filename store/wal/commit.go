@@ -10,12 +10,13 @@ import (
 // maxSyncs is how many fdatasyncs the writer keeps in flight on a
 // preallocated segment. Each covers everything written before it started,
 // so a group written while an earlier sync runs need not wait for that sync
-// before its own begins. On this project's disk two concurrent syncs
-// completed nearly twice as many commits per second as one, and a third
-// added little. Plain (appended) segments use one: there a sync can fail
-// with ENOSPC, and with one sync at a time that error reaches the commit it
-// belongs to.
-const maxSyncs = 2
+// before its own begins. In isolation two concurrent syncs completed nearly
+// twice as many commits per second as one here; behind the HTTP server on
+// two cores, though, one sync at a time won (7.6k vs 6.2–6.9k events/s at
+// c=32, p99 17 vs 23 ms): fewer, larger groups leave more CPU for requests.
+// Plain (appended) segments use one regardless: there a sync can fail with
+// ENOSPC, and with one sync at a time that error reaches its commit.
+const maxSyncs = 1
 
 // group is the requests of one write, waiting for a sync that covers it.
 type group struct {

@@ -171,6 +171,14 @@ func TestCorruptMiddle(t *testing.T) {
 			}
 		}
 		w, _, err := reopenWith(t, bad)
+		if maxSyncs < 2 && tt.from < ends[8] {
+			// With one sync in flight the second-last group was synced
+			// before the last was written: its damage is real corruption.
+			if err == nil {
+				t.Errorf("Open with %s succeeded, want a corruption error", tt.name)
+			}
+			continue
+		}
 		if err != nil {
 			t.Fatalf("Open with %s: %v", tt.name, err)
 		}
