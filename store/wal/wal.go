@@ -139,6 +139,7 @@ type WAL struct {
 	segGroup  uint32   // the next group's number within cur
 	groups    []*group // written, not yet released, oldest first
 	inflight  int      // syncs running
+	lastGroup int      // requests in the last group written, for the commit delay
 	synced    chan syncResult
 	broken    error // the writer's copy of failed
 	wbuf      []byte
