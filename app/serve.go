@@ -77,12 +77,20 @@ func (a *App) Serve(ctx context.Context, assets fs.FS) error {
 	}
 
 	sched, err := jobs.New(a.Logger.With("component", "jobs"),
-		jobs.Job{Name: "salt_rotation", Schedule: jobs.Daily(0, 0), Timeout: time.Minute,
+		// Rotation is idempotent within a day: running it every five minutes
+		// rotates at midnight and, should a run fail, soon after.
+		jobs.Job{Name: "salt_rotation", Schedule: jobs.Cron("*/5 * * * *"), Timeout: time.Minute,
 			Run: func(ctx context.Context) error { return a.Salts.Rotate(ctx, time.Now()) }},
 		jobs.Job{Name: "session_sweep", Schedule: jobs.Every(time.Minute), Timeout: time.Minute,
 			Run: func(context.Context) error { a.Sessions.Sweep(time.Now()); return nil }},
 	)
 	if err != nil {
+		for _, l := range listeners {
+			l.Close()
+		}
+		if tlsServer != nil {
+			tlsServer.Close()
+		}
 		return err
 	}
 	sched.Start()

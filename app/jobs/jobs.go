@@ -26,10 +26,8 @@ type Scheduler struct {
 	logger *slog.Logger
 }
 
-// Daily runs once a day at hh:mm UTC.
-func Daily(hh, mm uint) gocron.JobDefinition {
-	return gocron.DailyJob(1, gocron.NewAtTimes(gocron.NewAtTime(hh, mm, 0)))
-}
+// Cron runs on a standard five-field cron schedule, in UTC.
+func Cron(spec string) gocron.JobDefinition { return gocron.CronJob(spec, false) }
 
 // Every runs at a fixed interval.
 func Every(d time.Duration) gocron.JobDefinition { return gocron.DurationJob(d) }
