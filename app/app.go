@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/footfallhq/footfall/app/config"
@@ -44,6 +45,9 @@ type App struct {
 	Metrics  *ingest.Metrics
 
 	geo *geo.Locator
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // Open opens the app-data store (and migrates it). The events store, queue
@@ -162,7 +166,13 @@ func (a *App) Ready(ctx context.Context) error {
 }
 
 // Close closes what Open and OpenEvents opened, queue before stores.
+// Calling it again returns the first result.
 func (a *App) Close() error {
+	a.closeOnce.Do(func() { a.closeErr = a.close() })
+	return a.closeErr
+}
+
+func (a *App) close() error {
 	var errs []error
 	if a.Queue != nil {
 		errs = append(errs, a.Queue.Close())

@@ -57,6 +57,7 @@ func commands() []command {
 		{"user", "create --email E [--password P] [--admin] | list | reset-password --email E", "manage users", user},
 		{"apikey", "create --email E [--name N]", "create an API key (printed alone on the last line)", apikey},
 		{"migrate", "", "apply database migrations and exit", migrate},
+		{"compact", "", "rewrite the events database compactly (stop the server first)", compact},
 		{"bench", "[--url U] [--site S] [--key K] [-c N] [--duration D] [--requests N] [--noop]", "load-test a running server on loopback", benchCmd},
 		{"config", "", "print the effective configuration, secrets redacted", printConfig},
 		{"version", "", "print the version", version},

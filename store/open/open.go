@@ -139,3 +139,21 @@ func redact(raw string) string {
 	}
 	return u.Redacted()
 }
+
+// CompactEvents rewrites an embedded events database compactly (see
+// duckdb.Compact); it needs the file to itself. It returns the sizes before
+// and after.
+func CompactEvents(ctx context.Context, rawURL string, o EventsOptions) (before, after int64, err error) {
+	scheme, path, err := split(rawURL)
+	if err != nil {
+		return 0, 0, err
+	}
+	if scheme != "duckdb" {
+		return 0, 0, fmt.Errorf("events store %s: only duckdb:// databases are compacted (ClickHouse merges parts by itself)", redact(rawURL))
+	}
+	before, after, err = duckdb.Compact(ctx, path, duckdb.Options{MemoryLimit: o.MemoryLimit, Threads: o.Threads})
+	if err != nil {
+		return 0, 0, explainLock(path, err)
+	}
+	return before, after, nil
+}
