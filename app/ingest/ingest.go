@@ -27,8 +27,8 @@ type Client struct {
 	Time      time.Time
 }
 
-// ErrUnknownSite is an InputError for a domain that is not registered.
-var errUnknownSite = "unknown_site"
+// codeUnknownSite is the InputError code for a domain nobody registered.
+const codeUnknownSite = "unknown_site"
 
 // Ingester is the write path. It is safe for concurrent use.
 type Ingester struct {
@@ -117,7 +117,7 @@ func (in *Ingester) events(ctx context.Context, req Request, c Client) ([]store.
 	}
 	if len(sites) == 0 {
 		in.metrics.dropped("unknown_site")
-		return nil, invalid(errUnknownSite, "no site is registered for domain %q: add it in Footfall first", req.Domain)
+		return nil, invalid(codeUnknownSite, "no site is registered for domain %q: add it in Footfall first", req.Domain)
 	}
 
 	ua := in.ua.Parse(c.UserAgent)

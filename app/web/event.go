@@ -14,7 +14,6 @@ import (
 
 type eventHandler struct {
 	ingester Ingester
-	logger   interface{ Warn(string, ...any) }
 }
 
 // post is POST /api/event. Trackers run on other origins, so CORS is open;

@@ -10,7 +10,7 @@ import (
 
 // routes is the whole public route table.
 func routes(e *echo.Echo, d Deps) {
-	ev := &eventHandler{ingester: d.Ingester, logger: d.Logger}
+	ev := &eventHandler{ingester: d.Ingester}
 	e.POST("/api/event", ev.post)
 	e.OPTIONS("/api/event", ev.preflight)
 
