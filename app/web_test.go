@@ -67,6 +67,10 @@ func TestQueueFullAnswers503AndRecovers(t *testing.T) {
 	ctx, cancel := contextWithCancel()
 	go func() { done <- b.Run(ctx, 5*time.Second) }()
 	ta.waitStored(t, 3)
+	// The queue lets go of a batch just after the store has it.
+	for deadline := time.Now().Add(5 * time.Second); ta.Queue.Depth() > 0 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
 	if r := ta.do(t, "POST", "/api/event", ev(4)); r.status != 202 {
 		t.Fatalf("after recovery = %d %s", r.status, r.body)
 	}
