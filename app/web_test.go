@@ -113,6 +113,9 @@ func TestOperationalEndpoints(t *testing.T) {
 			t.Errorf("%s %s = %d %.200s, want %d containing %q", tt.method, tt.path, r.status, r.body, tt.status, tt.contains)
 		}
 	}
+	if r := ta.do(t, "GET", "/", ""); !strings.Contains(r.header.Get("Content-Security-Policy"), "frame-ancestors 'none'") || r.header.Get("X-Frame-Options") != "DENY" {
+		t.Errorf("home page security headers = %v", r.header)
+	}
 	r := ta.do(t, "GET", "/js/script.js", "")
 	if cc := r.header.Get("Cache-Control"); !strings.Contains(cc, "max-age=3600") {
 		t.Errorf("tracker Cache-Control = %q", cc)

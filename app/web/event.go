@@ -19,7 +19,7 @@ type eventHandler struct {
 // post is POST /api/event. Trackers run on other origins, so CORS is open;
 // no credentials are involved.
 func (h *eventHandler) post(c echo.Context) error {
-	setCORS(c, "POST, OPTIONS")
+	setCORS(c)
 	body, err := readBody(c, ingest.MaxBodyBytes)
 	if err != nil {
 		return err
@@ -47,16 +47,26 @@ func (h *eventHandler) post(c echo.Context) error {
 }
 
 func (h *eventHandler) preflight(c echo.Context) error {
-	setCORS(c, "POST, OPTIONS")
+	setCORS(c)
 	return c.NoContent(http.StatusNoContent)
 }
 
-func setCORS(c echo.Context, methods string) {
+// CORS header values, built once (see securityHeaders).
+var (
+	corsOrigin  = []string{"*"}
+	corsMethods = []string{"POST, OPTIONS"}
+	corsHeaders = []string{"Content-Type, Authorization"}
+	corsMaxAge  = []string{"86400"}
+)
+
+// setCORS opens a POST endpoint to every origin; no credentials are
+// involved (API keys travel in Authorization, never in cookies).
+func setCORS(c echo.Context) {
 	hd := c.Response().Header()
-	hd.Set("Access-Control-Allow-Origin", "*")
-	hd.Set("Access-Control-Allow-Methods", methods)
-	hd.Set("Access-Control-Allow-Headers", "Content-Type, Authorization")
-	hd.Set("Access-Control-Max-Age", "86400")
+	hd["Access-Control-Allow-Origin"] = corsOrigin
+	hd["Access-Control-Allow-Methods"] = corsMethods
+	hd["Access-Control-Allow-Headers"] = corsHeaders
+	hd["Access-Control-Max-Age"] = corsMaxAge
 }
 
 // readBody reads at most limit bytes, answering 413 for more.

@@ -20,7 +20,7 @@ type statsHandler struct {
 
 // query is POST /api/v2/query, authorised by an API key.
 func (h *statsHandler) query(c echo.Context) error {
-	setCORS(c, "POST, OPTIONS")
+	setCORS(c)
 	ctx := c.Request().Context()
 	user, err := h.authenticate(ctx, c.Request().Header.Get("Authorization"))
 	if err != nil {
@@ -45,7 +45,7 @@ func (h *statsHandler) query(c echo.Context) error {
 }
 
 func (h *statsHandler) preflight(c echo.Context) error {
-	setCORS(c, "POST, OPTIONS")
+	setCORS(c)
 	return c.NoContent(http.StatusNoContent)
 }
 
