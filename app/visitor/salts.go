@@ -33,14 +33,29 @@ type Salts struct {
 	db SaltStore
 
 	mu       sync.RWMutex
-	current  store.Salt
-	previous store.Salt // Day == "" when none
-	pool     sync.Pool  // of *hasher for current
+	current  *keyed
+	previous *keyed // nil when none
 }
 
-type hasher struct {
-	day string
-	mac hash.Hash
+// keyed is one salt ready for hashing: its day number and a pool of HMAC
+// states keyed with it, so the hot path neither re-parses the day nor
+// re-derives the HMAC key pads per request.
+type keyed struct {
+	day  uint64
+	macs sync.Pool // of hash.Hash
+}
+
+func newKeyed(salt store.Salt) *keyed {
+	k := &keyed{day: dayNumber(salt.Day)}
+	k.macs.New = func() any { return hmac.New(sha256.New, salt.Value) }
+	return k
+}
+
+func (k *keyed) sum(siteID int64, ip netip.Addr, userAgent string) uint64 {
+	mac := k.macs.Get().(hash.Hash)
+	id := sum(mac, k.day, siteID, ip, userAgent)
+	k.macs.Put(mac)
+	return id
 }
 
 // NewSalts returns salts backed by db; call Rotate before use.
@@ -77,8 +92,10 @@ func (s *Salts) Rotate(ctx context.Context, now time.Time) error {
 		}
 	}
 	s.mu.Lock()
-	s.current, s.previous = cur, prev
-	s.pool = sync.Pool{}
+	s.current, s.previous = newKeyed(cur), nil
+	if prev.Day != "" {
+		s.previous = newKeyed(prev)
+	}
 	s.mu.Unlock()
 	return nil
 }
@@ -88,18 +105,13 @@ func (s *Salts) Rotate(ctx context.Context, now time.Time) error {
 func (s *Salts) IDs(siteID int64, ip netip.Addr, userAgent string) (current, previous uint64) {
 	s.mu.RLock()
 	cur, prev := s.current, s.previous
-	h, _ := s.pool.Get().(*hasher)
 	s.mu.RUnlock()
-	if cur.Day == "" {
+	if cur == nil {
 		panic("visitor: Salts used before Rotate")
 	}
-	if h == nil || h.day != cur.Day {
-		h = &hasher{day: cur.Day, mac: hmac.New(sha256.New, cur.Value)}
-	}
-	current = sum(h.mac, dayNumber(cur.Day), siteID, ip, userAgent)
-	s.pool.Put(h)
-	if prev.Day != "" {
-		previous = sum(hmac.New(sha256.New, prev.Value), dayNumber(prev.Day), siteID, ip, userAgent)
+	current = cur.sum(siteID, ip, userAgent)
+	if prev != nil {
+		previous = prev.sum(siteID, ip, userAgent)
 	}
 	return current, previous
 }
