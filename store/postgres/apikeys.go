@@ -1,0 +1,87 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/footfallhq/footfall/store"
+)
+
+const apiKeyColumns = "id, user_id, name, prefix, hash, created_at, last_used_at"
+
+func scanAPIKey(r pgx.Row) (store.APIKey, error) {
+	var (
+		k       store.APIKey
+		created int64
+		used    *int64
+	)
+	if err := r.Scan(&k.ID, &k.UserID, &k.Name, &k.Prefix, &k.Hash, &created, &used); err != nil {
+		return store.APIKey{}, err
+	}
+	k.CreatedAt = fromMillis(created)
+	k.LastUsedAt = fromNullMillis(used)
+	return k, nil
+}
+
+// CreateAPIKey stores k with a new ID (k.ID is ignored) and returns it as
+// stored: CreatedAt now if zero, times at millisecond precision. A hash
+// already stored is ErrConflict; a UserID naming no user is ErrNotFound.
+func (s *Store) CreateAPIKey(ctx context.Context, k store.APIKey) (store.APIKey, error) {
+	k.CreatedAt = stamp(k.CreatedAt)
+	if !k.LastUsedAt.IsZero() {
+		k.LastUsedAt = stamp(k.LastUsedAt)
+	}
+	if k.Hash == nil {
+		k.Hash = []byte{} // NOT NULL: an empty hash, as SQLite stores it
+	}
+	err := s.pool.QueryRow(ctx,
+		"INSERT INTO api_keys (user_id, name, prefix, hash, created_at, last_used_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+		k.UserID, k.Name, k.Prefix, k.Hash, k.CreatedAt.UnixMilli(), nullMillis(k.LastUsedAt)).Scan(&k.ID)
+	if err != nil {
+		return store.APIKey{}, fmt.Errorf("postgres: create api key %q of user %d: %w", k.Prefix, k.UserID, translate(err))
+	}
+	return k, nil
+}
+
+// APIKeyByHash looks a key up by the hash of its secret.
+func (s *Store) APIKeyByHash(ctx context.Context, hash []byte) (store.APIKey, error) {
+	k, err := scanAPIKey(s.pool.QueryRow(ctx,
+		"SELECT "+apiKeyColumns+" FROM api_keys WHERE hash = $1", hash))
+	if err != nil {
+		// Never print the hash: it identifies a live credential.
+		return store.APIKey{}, fmt.Errorf("postgres: api key by hash: %w", translate(err))
+	}
+	return k, nil
+}
+
+// ListAPIKeys returns a user's keys by ID ascending; none (also for an
+// unknown user) is an empty list.
+func (s *Store) ListAPIKeys(ctx context.Context, userID int64) ([]store.APIKey, error) {
+	keys, err := queryAll(ctx, s, scanAPIKey,
+		"SELECT "+apiKeyColumns+" FROM api_keys WHERE user_id = $1 ORDER BY id", userID)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: list api keys of user %d: %w", userID, err)
+	}
+	return keys, nil
+}
+
+// DeleteAPIKey removes a key; a missing key is ErrNotFound.
+func (s *Store) DeleteAPIKey(ctx context.Context, id int64) error {
+	if err := mustAffect(s.pool.Exec(ctx, "DELETE FROM api_keys WHERE id = $1", id)); err != nil {
+		return fmt.Errorf("postgres: delete api key %d: %w", id, err)
+	}
+	return nil
+}
+
+// TouchAPIKey records that a key was used at at (millisecond precision);
+// a missing key is ErrNotFound.
+func (s *Store) TouchAPIKey(ctx context.Context, id int64, at time.Time) error {
+	if err := mustAffect(s.pool.Exec(ctx,
+		"UPDATE api_keys SET last_used_at = $1 WHERE id = $2", nullMillis(at), id)); err != nil {
+		return fmt.Errorf("postgres: touch api key %d: %w", id, err)
+	}
+	return nil
+}
