@@ -66,9 +66,12 @@ type Event struct {
 	EngagementMS uint32
 	ScrollDepth  int8 // percent 0..100; -1 when not reported
 
-	// Core Web Vitals; 0 = not measured.
+	// Core Web Vitals; 0 = not measured, except for CLS, where a zero
+	// shift is the most common good value: HasCLS says whether CLS holds
+	// a measurement.
 	LCPms  uint32
 	CLS    float32 // unitless, ×1 (e.g. 0.12)
+	HasCLS bool
 	INPms  uint32
 	FCPms  uint32
 	TTFBms uint32

@@ -221,7 +221,7 @@ func values(row []driver.Value, e *store.Event) []driver.Value {
 	if e.ScrollDepth >= 0 {
 		row[29] = uint8(e.ScrollDepth)
 	}
-	if e.CLS > 0 && !math.IsInf(float64(e.CLS), 0) {
+	if (e.HasCLS || e.CLS > 0) && e.CLS >= 0 && !math.IsInf(float64(e.CLS), 0) {
 		row[31] = e.CLS
 	}
 	return row

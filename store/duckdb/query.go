@@ -2,23 +2,15 @@ package duckdb
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/footfallhq/footfall/store"
 )
-
-// metricSQL maps each metric to its aggregate. Engagement rows are
-// excluded from every query in WHERE (see compile), so these need no
-// FILTER for them.
-var metricSQL = map[string]string{
-	"visitors":  "count(DISTINCT visitor_id)",
-	"visits":    "count(DISTINCT session_id)",
-	"pageviews": "count(*) FILTER (WHERE name = 'pageview')",
-	"events":    "count(*)",
-}
 
 // timeBuckets maps each time dimension to its date_trunc unit and its
 // label format.
@@ -31,13 +23,23 @@ var timeBuckets = map[string]struct{ unit, layout string }{
 }
 
 // Query answers q with one SQL statement (two when an offset skips every
-// row and TotalRows must still be counted). Engagement events are ignored:
-// every metric defined today counts visits, visitors, pageviews or events
-// that someone triggered, and an engagement report only adds measurements
-// to a pageview already counted; excluding the rows up front also keeps a
-// group made only of engagement rows (a page left after midnight, say)
-// from appearing with zero counts. A metric, dimension or filter this
-// backend does not know returns an error wrapping store.ErrUnsupported.
+// row and TotalRows must still be counted). The semantics are those of
+// storetest.Evaluate; the statement is built from these parts, each only
+// when the query needs it:
+//
+//	r   the site's rows in range, engagement reports renamed "pageview"
+//	s   one row per session: pageviews, custom events, duration, exit page
+//	g   the site's goals as a VALUES list
+//	b   rows passing the non-goal filters, with their dimension values and
+//	    whether they pass the goal filters (conv)
+//	m   rows of b that pass them, one per goal completed when grouping by
+//	    event:goal
+//	agg per group: counts, revenue, performance samples
+//	sm  per group: session metrics, over one row per (group, session)
+//	pm  per group: page metrics, over one row per (group, session, path)
+//
+// Metric values come back exact (ratios as doubles, computed the way the
+// oracle computes them, so that ordering agrees) and are rounded here.
 func (s *Store) Query(ctx context.Context, q store.Query) (store.Result, error) {
 	c, err := compile(q)
 	if err != nil {
@@ -54,7 +56,7 @@ func (s *Store) Query(ctx context.Context, q store.Query) (store.Result, error) 
 	dest := make([]any, nd+nm+1)
 	strs := make([]string, nd)
 	times := make([]time.Time, nd)
-	counts := make([]int64, nm)
+	vals := make([]sql.NullFloat64, nm)
 	var total int64
 	for i := range nd {
 		if c.timeLayouts[i] != "" {
@@ -64,7 +66,7 @@ func (s *Store) Query(ctx context.Context, q store.Query) (store.Result, error) 
 		}
 	}
 	for i := range nm {
-		dest[nd+i] = &counts[i]
+		dest[nd+i] = &vals[i]
 	}
 	dest[nd+nm] = &total
 	if !c.windowTotal {
@@ -82,8 +84,8 @@ func (s *Store) Query(ctx context.Context, q store.Query) (store.Result, error) 
 				r.Dimensions[i] = strs[i]
 			}
 		}
-		for i, n := range counts {
-			r.Metrics[i] = float64(n)
+		for i, v := range vals {
+			r.Metrics[i] = store.Round(q.Metrics[i], v.Float64) // NULL: a ratio over nothing
 		}
 		res.Rows = append(res.Rows, r)
 	}
@@ -107,8 +109,8 @@ func (s *Store) Query(ctx context.Context, q store.Query) (store.Result, error) 
 }
 
 // compiled is a query ready to run. Identifiers in sql come only from the
-// maps of store and this package; every value is a parameter, except
-// integer constants computed here (time zone offsets).
+// tables of store and this package; every value from the query is a
+// parameter, except integers and thresholds computed here.
 type compiled struct {
 	sql         string
 	args        []any
@@ -119,85 +121,474 @@ type compiled struct {
 	countArgs []any
 }
 
+// builder accumulates SQL text and its parameters in order.
+type builder struct {
+	strings.Builder
+	args []any
+}
+
+func (b *builder) param(v any) string {
+	b.args = append(b.args, v)
+	return "?"
+}
+
+// compiler holds what compile works out about a query.
+type compiler struct {
+	q        store.Query
+	loc      *time.Location
+	goalDim  int // index of event:goal in q.Dimensions, -1 if absent
+	goals    map[string]store.Goal
+	dims     []string // aliases d0, d1, …
+	nonGoal  []string // the aliases of dimensions other than event:goal
+	sessions bool     // the s CTE is needed
+}
+
 func compile(q store.Query) (compiled, error) {
 	var c compiled
-	var loc *time.Location
+	k := &compiler{q: q, goalDim: slices.Index(q.Dimensions, store.DimGoal), goals: map[string]store.Goal{}}
 	if q.TimeZone != "" {
 		var err error
-		if loc, err = time.LoadLocation(q.TimeZone); err != nil {
+		if k.loc, err = time.LoadLocation(q.TimeZone); err != nil {
 			return c, fmt.Errorf("time zone %q: %w", q.TimeZone, err)
 		}
 	}
-
-	var sel, group []string
-	c.timeLayouts = make([]string, len(q.Dimensions))
+	for _, g := range q.Goals {
+		k.goals[g.Name] = g
+	}
 	for i, d := range q.Dimensions {
-		alias := fmt.Sprintf("d%d", i)
-		if col, ok := store.Dimensions[d]; ok {
-			sel = append(sel, col+" AS "+alias)
-		} else if b, ok := timeBuckets[d]; ok {
-			sel = append(sel, fmt.Sprintf("date_trunc('%s', epoch_ms(%s)) AS %s", b.unit, localMillis(loc, q.From, q.To), alias))
-			c.timeLayouts[i] = b.layout
-		} else {
+		if !store.IsDimension(d) {
 			return c, fmt.Errorf("dimension %q: %w", d, store.ErrUnsupported)
 		}
-		group = append(group, alias)
+		alias := "d" + strconv.Itoa(i)
+		k.dims = append(k.dims, alias)
+		if i != k.goalDim {
+			k.nonGoal = append(k.nonGoal, alias)
+		}
+		if d == store.DimExitPage {
+			k.sessions = true
+		}
 	}
-	for i, m := range q.Metrics {
-		expr, ok := metricSQL[m]
-		if !ok {
+	var need struct{ session, page, totals, groupConv bool }
+	for _, m := range q.Metrics {
+		if !slices.Contains(store.Metrics, m) {
 			return c, fmt.Errorf("metric %q: %w", m, store.ErrUnsupported)
 		}
-		sel = append(sel, fmt.Sprintf("%s AS m%d", expr, i))
+		switch {
+		case slices.Contains(store.SessionMetrics, m):
+			need.session = true
+			k.sessions = true
+		case slices.Contains(store.PageMetrics, m):
+			need.page = true
+		case m == "group_conversion_rate":
+			need.groupConv = true
+		case m == "percentage" || m == "conversion_rate":
+			need.totals = true
+		}
+	}
+	var goalFilters, otherFilters []store.Filter
+	for _, f := range q.Filters {
+		if f.Dimension == store.DimGoal {
+			goalFilters = append(goalFilters, f)
+		} else {
+			otherFilters = append(otherFilters, f)
+		}
+		if usesExitPage(f) {
+			k.sessions = true
+		}
 	}
 
-	var where []string
-	where = append(where, "site_id = ?", "ts >= ?", "ts < ?", "name <> 'engagement'")
-	args := []any{q.SiteID, ceilMilli(q.From), ceilMilli(q.To)}
-	for _, f := range q.Filters {
-		cond, err := filterSQL(f, &args)
-		if err != nil {
+	var b builder
+	// r: the rows in range. Every later part reads these columns only.
+	b.WriteString("WITH r AS (SELECT *, name <> 'engagement' AS act, " +
+		"CASE WHEN name = 'engagement' THEN 'pageview' ELSE name END AS ename " +
+		"FROM events WHERE site_id = " + b.param(q.SiteID) +
+		" AND ts >= " + b.param(ceilMilli(q.From)) + " AND ts < " + b.param(ceilMilli(q.To)) + ")")
+	if k.sessions {
+		b.WriteString(", s AS (SELECT session_id, " +
+			"count(*) FILTER (WHERE name = 'pageview') AS s_pv, " +
+			"count(*) FILTER (WHERE act AND name <> 'pageview') AS s_ce, " +
+			"max(ts) - min(ts) AS s_dur, " +
+			"coalesce(arg_max(pathname, (ts, pathname)) FILTER (WHERE name = 'pageview'), '') AS s_exit " +
+			"FROM r GROUP BY session_id)")
+	}
+	if k.goalDim >= 0 {
+		b.WriteString(", g AS (SELECT * FROM (VALUES ")
+		for i, g := range q.Goals {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			re := ""
+			if g.Page != "" {
+				re = store.PageRegexp(g.Page)
+			}
+			b.WriteString("(" + b.param(g.Name) + "::VARCHAR, " + b.param(g.EventName) + "::VARCHAR, " + b.param(re) + "::VARCHAR)")
+		}
+		if len(q.Goals) == 0 {
+			b.WriteString("(NULL::VARCHAR, NULL::VARCHAR, NULL::VARCHAR)")
+		}
+		b.WriteString(") AS g(goal, goal_event, goal_re))")
+	}
+
+	// b: the non-goal filters, dimension values, and conv.
+	b.WriteString(", b AS (SELECT r.*")
+	if k.sessions {
+		b.WriteString(", s_pv, s_ce, s_dur, s_exit")
+	}
+	c.timeLayouts = make([]string, len(q.Dimensions))
+	for i, d := range q.Dimensions {
+		if i == k.goalDim {
+			continue
+		}
+		expr, layout := k.dimension(&b, d)
+		c.timeLayouts[i] = layout
+		b.WriteString(", " + expr + " AS " + k.dims[i])
+	}
+	b.WriteString(", ")
+	if len(goalFilters) == 0 {
+		b.WriteString("true")
+	} else if err := k.filters(&b, goalFilters); err != nil {
+		return c, err
+	}
+	b.WriteString(" AS conv FROM r")
+	if k.sessions {
+		b.WriteString(" JOIN s USING (session_id)")
+	}
+	if len(otherFilters) > 0 {
+		b.WriteString(" WHERE ")
+		if err := k.filters(&b, otherFilters); err != nil {
 			return c, err
 		}
-		where = append(where, cond)
 	}
-	from := " FROM events WHERE " + strings.Join(where, " AND ")
+	b.WriteString(")")
+
+	// m: the rows that count, one per goal completed by event:goal.
+	b.WriteString(", m AS (SELECT b.*")
+	if k.goalDim >= 0 {
+		b.WriteString(", g.goal AS " + k.dims[k.goalDim] + " FROM b JOIN g ON " +
+			"(g.goal_event <> '' AND b.ename = g.goal_event) OR " +
+			"(g.goal_re <> '' AND b.ename = 'pageview' AND regexp_matches(b.pathname, g.goal_re))")
+	} else {
+		b.WriteString(" FROM b")
+	}
+	b.WriteString(" WHERE conv)")
+
 	groupBy := ""
-	if len(group) > 0 {
-		groupBy = " GROUP BY " + strings.Join(group, ", ")
+	if len(k.dims) > 0 {
+		groupBy = " GROUP BY " + strings.Join(k.dims, ", ")
+	}
+	dimList := func(prefix string) string {
+		if len(k.dims) == 0 {
+			return ""
+		}
+		return strings.Join(k.dims, ", ") + prefix
 	}
 
+	// agg: counts and samples over the rows of each group.
+	b.WriteString(", agg AS (SELECT " + dimList(", ") +
+		"count(*) FILTER (WHERE act) AS n_act, " +
+		"count(DISTINCT visitor_id) FILTER (WHERE act) AS n_visitors, " +
+		"count(DISTINCT session_id) FILTER (WHERE act) AS n_visits, " +
+		"count(*) FILTER (WHERE act AND name = 'pageview') AS n_pageviews, " +
+		"sum(revenue_amount) FILTER (WHERE act) AS rev_sum, " +
+		"count(revenue_amount) FILTER (WHERE act) AS rev_n")
+	for _, m := range q.Metrics {
+		pm, ok := store.ParsePerfMetric(m)
+		if !ok {
+			continue
+		}
+		col := pm.Column + "::DOUBLE"
+		alias := "p_" + m
+		if pm.Band == "" {
+			fmt.Fprintf(&b, ", quantile_disc(%s, %s) AS %s", col, strconv.FormatFloat(pm.Quantile, 'f', -1, 64), alias)
+			continue
+		}
+		good, poor := strconv.FormatFloat(pm.Good, 'f', -1, 64), strconv.FormatFloat(pm.Poor, 'f', -1, 64)
+		var cond string
+		switch pm.Band {
+		case "good":
+			cond = col + " <= " + good + "::DOUBLE"
+		case "poor":
+			cond = col + " > " + poor + "::DOUBLE"
+		default:
+			cond = col + " > " + good + "::DOUBLE AND " + col + " <= " + poor + "::DOUBLE"
+		}
+		fmt.Fprintf(&b, ", 100::DOUBLE * count(*) FILTER (WHERE %s) / nullif(count(%s), 0) AS %s", cond, col, alias)
+	}
+	b.WriteString(" FROM m" + groupBy + ")")
+
+	from := "agg"
+	join := func(cte string) {
+		if len(k.dims) == 0 {
+			from += " CROSS JOIN " + cte
+		} else {
+			from += " LEFT JOIN " + cte + " USING (" + strings.Join(k.dims, ", ") + ")"
+		}
+	}
+	if need.session {
+		b.WriteString(", sm AS (SELECT " + dimList(", ") +
+			"count(*) AS sm_visits, sum(s_pv) AS sm_pv, " +
+			"count(*) FILTER (WHERE s_pv <= 1 AND s_ce = 0) AS sm_bounced, sum(s_dur) AS sm_dur " +
+			"FROM (SELECT " + dimList(", ") + "session_id, any_value(s_pv) AS s_pv, any_value(s_ce) AS s_ce, any_value(s_dur) AS s_dur " +
+			"FROM m WHERE act GROUP BY " + dimList(", ") + "session_id)" + groupBy + ")")
+		join("sm")
+	}
+	if need.page {
+		b.WriteString(", pm AS (SELECT " + dimList(", ") +
+			"sum(sd) AS pm_sd, count(sd) AS pm_sd_n, sum(em) AS pm_em, count(em) AS pm_em_n " +
+			"FROM (SELECT " + dimList(", ") + "session_id, pathname, max(scroll_depth) AS sd, sum(engagement_ms) AS em " +
+			"FROM m WHERE scroll_depth IS NOT NULL OR engagement_ms IS NOT NULL GROUP BY " + dimList(", ") + "session_id, pathname)" + groupBy + ")")
+		join("pm")
+	}
+	if need.totals {
+		// The denominators of percentage and conversion_rate.
+		b.WriteString(", tot AS (SELECT count(DISTINCT visitor_id) FILTER (WHERE conv) AS tot_all, " +
+			"count(DISTINCT visitor_id) AS tot_base FROM b WHERE act)")
+		from += " CROSS JOIN tot"
+	}
+	if need.groupConv {
+		b.WriteString(", gb AS (SELECT " + strings.Join(append(slices.Clone(k.nonGoal), ""), ", ") +
+			"count(DISTINCT visitor_id) AS gb_visitors FROM b WHERE act")
+		if len(k.nonGoal) > 0 {
+			b.WriteString(" GROUP BY " + strings.Join(k.nonGoal, ", "))
+		}
+		b.WriteString(")")
+		if len(k.nonGoal) == 0 {
+			from += " CROSS JOIN gb"
+		} else {
+			from += " LEFT JOIN gb USING (" + strings.Join(k.nonGoal, ", ") + ")"
+		}
+	}
+
+	// The final select: dimensions, then every metric as an exact double.
+	var sel []string
+	sel = append(sel, k.dims...)
+	for i, m := range q.Metrics {
+		sel = append(sel, metricSQL(m)+" AS m"+strconv.Itoa(i))
+	}
+	where := ""
+	if len(k.dims) > 0 {
+		where = " WHERE n_act > 0"
+	}
 	orderBy, err := orderSQL(q)
 	if err != nil {
 		return c, err
 	}
-
 	c.windowTotal = q.Limit > 0 || q.Offset > 0
 	if c.windowTotal {
-		// Window functions run after grouping: this counts groups, before
+		// Window functions run after WHERE: this counts groups, before
 		// LIMIT and OFFSET.
 		sel = append(sel, "count(*) OVER () AS total")
 	}
-	var b strings.Builder
-	b.WriteString("SELECT " + strings.Join(sel, ", ") + from + groupBy + orderBy)
+	head := b.String()
+	args := slices.Clone(b.args)
+	body := " SELECT " + strings.Join(sel, ", ") + " FROM " + from + where
+	c.sql = head + body + orderBy
 	c.args = slices.Clone(args)
 	if q.Limit > 0 {
-		b.WriteString(" LIMIT ?")
+		c.sql += " LIMIT ?"
 		c.args = append(c.args, q.Limit)
 	}
 	if q.Offset > 0 {
-		b.WriteString(" OFFSET ?")
+		c.sql += " OFFSET ?"
 		c.args = append(c.args, q.Offset)
 	}
-	c.sql = b.String()
-
-	if len(group) == 0 {
+	if len(k.dims) == 0 {
 		c.countSQL = "SELECT 1" // an ungrouped aggregate is always one row
 	} else {
-		c.countSQL = "SELECT count(*) FROM (SELECT " + strings.Join(sel[:len(group)], ", ") + from + groupBy + ")"
+		c.countSQL = head + " SELECT count(*) FROM " + from + where
 		c.countArgs = args
 	}
 	return c, nil
+}
+
+// metricSQL returns the exact value of metric m from the joined parts.
+// Ratios divide doubles in the same order as storetest.Evaluate, so both
+// compare equal values as equal.
+func metricSQL(m string) string {
+	switch m {
+	case "visitors":
+		return "n_visitors::DOUBLE"
+	case "visits":
+		return "n_visits::DOUBLE"
+	case "pageviews":
+		return "n_pageviews::DOUBLE"
+	case "events":
+		return "n_act::DOUBLE"
+	case "percentage":
+		return "100::DOUBLE * n_visitors / nullif(tot_all, 0)"
+	case "views_per_visit":
+		return "sm_pv::DOUBLE / nullif(sm_visits, 0)"
+	case "bounce_rate":
+		return "100::DOUBLE * sm_bounced / nullif(sm_visits, 0)"
+	case "visit_duration":
+		return "sm_dur::DOUBLE / nullif(sm_visits, 0) / 1000"
+	case "conversion_rate":
+		return "100::DOUBLE * n_visitors / nullif(tot_base, 0)"
+	case "group_conversion_rate":
+		return "100::DOUBLE * n_visitors / nullif(gb_visitors, 0)"
+	case "total_revenue":
+		return "coalesce(rev_sum::DOUBLE, 0)"
+	case "average_revenue":
+		return "rev_sum::DOUBLE / nullif(rev_n, 0)"
+	case "scroll_depth":
+		return "pm_sd::DOUBLE / nullif(pm_sd_n, 0)"
+	case "time_on_page":
+		return "pm_em::DOUBLE / nullif(pm_em_n, 0) / 1000"
+	}
+	return "p_" + m // a performance metric, computed in agg
+}
+
+// dimension returns the SQL expression of dimension d over the columns
+// of r and s, and the label layout of a time bucket ("" otherwise).
+func (k *compiler) dimension(b *builder, d string) (expr, layout string) {
+	if bucket, ok := timeBuckets[d]; ok {
+		return fmt.Sprintf("date_trunc('%s', epoch_ms(%s))", bucket.unit, localMillis(k.loc, k.q.From, k.q.To)), bucket.layout
+	}
+	return k.column(b, d), ""
+}
+
+// column returns the SQL expression of a non-time dimension, as filters
+// and groups see it.
+func (k *compiler) column(b *builder, d string) string {
+	if code, ok := store.NameDimensions[d]; ok {
+		d = code
+	}
+	switch {
+	case d == "event:name":
+		return "ename"
+	case d == store.DimExitPage:
+		return "s_exit"
+	case strings.HasPrefix(d, store.PropsPrefix):
+		return "coalesce(props[" + b.param(strings.TrimPrefix(d, store.PropsPrefix)) + "], '" + store.NoneValue + "')"
+	}
+	return store.Dimensions[d]
+}
+
+func usesExitPage(f store.Filter) bool {
+	return f.Dimension == store.DimExitPage || slices.ContainsFunc(f.Children, usesExitPage)
+}
+
+// filters writes the conjunction of fs.
+func (k *compiler) filters(b *builder, fs []store.Filter) error {
+	b.WriteString("(")
+	for i, f := range fs {
+		if i > 0 {
+			b.WriteString(" AND ")
+		}
+		if err := k.filter(b, f); err != nil {
+			return err
+		}
+	}
+	b.WriteString(")")
+	return nil
+}
+
+// filter writes f. Columns are NOT NULL (or coalesced), so NOT IN and NOT
+// need no NULL handling: "" is a value like any other.
+func (k *compiler) filter(b *builder, f store.Filter) error {
+	switch f.Op {
+	case "and", "or":
+		if len(f.Children) == 0 {
+			return fmt.Errorf("filter %q without operands: %w", f.Op, store.ErrUnsupported)
+		}
+		b.WriteString("(")
+		for i, ch := range f.Children {
+			if i > 0 {
+				b.WriteString(" " + strings.ToUpper(f.Op) + " ")
+			}
+			if err := k.filter(b, ch); err != nil {
+				return err
+			}
+		}
+		b.WriteString(")")
+		return nil
+	case "not":
+		if len(f.Children) != 1 {
+			return fmt.Errorf("filter \"not\" with %d operands: %w", len(f.Children), store.ErrUnsupported)
+		}
+		b.WriteString("(NOT ")
+		if err := k.filter(b, f.Children[0]); err != nil {
+			return err
+		}
+		b.WriteString(")")
+		return nil
+	}
+	if !store.IsDimension(f.Dimension) || store.IsTimeDimension(f.Dimension) {
+		return fmt.Errorf("filter on %q: %w", f.Dimension, store.ErrUnsupported)
+	}
+	if len(f.Values) == 0 {
+		return fmt.Errorf("filter on %q without values: %w", f.Dimension, store.ErrUnsupported)
+	}
+	if f.Dimension == store.DimGoal {
+		return k.goalFilter(b, f)
+	}
+	switch f.Op {
+	case "is", "is_not":
+		col := k.column(b, f.Dimension)
+		marks := make([]string, len(f.Values))
+		for i, v := range f.Values {
+			marks[i] = b.param(v)
+		}
+		op := " IN ("
+		if f.Op == "is_not" {
+			op = " NOT IN ("
+		}
+		b.WriteString(col + op + strings.Join(marks, ", ") + ")")
+		return nil
+	case "contains", "contains_not", "matches", "matches_not":
+	default:
+		return fmt.Errorf("filter operator %q: %w", f.Op, store.ErrUnsupported)
+	}
+	negate := strings.HasSuffix(f.Op, "_not")
+	if negate {
+		b.WriteString("(NOT ")
+	}
+	b.WriteString("(")
+	for i, v := range f.Values {
+		if i > 0 {
+			b.WriteString(" OR ")
+		}
+		// The column is written once per value: its expression may hold a
+		// parameter (a property key), which must come before the value's.
+		col := k.column(b, f.Dimension)
+		if strings.HasPrefix(f.Op, "contains") {
+			// lower() on both sides rather than ILIKE: no pattern
+			// characters to escape, and Unicode case folding.
+			b.WriteString("contains(lower(" + col + "), lower(" + b.param(v) + "))")
+		} else {
+			b.WriteString("regexp_matches(" + col + ", " + b.param(v) + ")")
+		}
+	}
+	b.WriteString(")")
+	if negate {
+		b.WriteString(")")
+	}
+	return nil
+}
+
+// goalFilter writes whether a row completes any of the named goals.
+func (k *compiler) goalFilter(b *builder, f store.Filter) error {
+	if f.Op != "is" && f.Op != "is_not" {
+		return fmt.Errorf("goal filter operator %q: %w", f.Op, store.ErrUnsupported)
+	}
+	var parts []string
+	for _, name := range f.Values {
+		g, ok := k.goals[name]
+		if !ok {
+			return fmt.Errorf("goal %q: %w", name, store.ErrNotFound)
+		}
+		if g.EventName != "" {
+			parts = append(parts, "ename = "+b.param(g.EventName))
+		} else {
+			parts = append(parts, "(ename = 'pageview' AND regexp_matches(pathname, "+b.param(store.PageRegexp(g.Page))+"))")
+		}
+	}
+	cond := "(" + strings.Join(parts, " OR ") + ")"
+	if f.Op == "is_not" {
+		cond = "(NOT " + cond + ")"
+	}
+	b.WriteString(cond)
+	return nil
 }
 
 // orderSQL returns the ORDER BY clause: q.OrderBy, else the first metric
@@ -219,6 +610,9 @@ func orderSQL(q store.Query) (string, error) {
 			return nil
 		}
 		used[alias] = true
+		if strings.HasPrefix(alias, "m") {
+			alias = "coalesce(" + alias + ", 0)" // a ratio over nothing is 0
+		}
 		if desc {
 			alias += " DESC"
 		}
@@ -244,70 +638,6 @@ func orderSQL(q store.Query) (string, error) {
 		return "", nil // one row
 	}
 	return " ORDER BY " + strings.Join(keys, ", "), nil
-}
-
-// filterSQL compiles f, appending its values to args. Columns are NOT
-// NULL, so NOT IN and NOT need no NULL handling: "" is a value like any
-// other.
-func filterSQL(f store.Filter, args *[]any) (string, error) {
-	switch f.Op {
-	case "and", "or":
-		if len(f.Children) == 0 {
-			return "", fmt.Errorf("filter %q without operands: %w", f.Op, store.ErrUnsupported)
-		}
-		parts := make([]string, len(f.Children))
-		for i, ch := range f.Children {
-			p, err := filterSQL(ch, args)
-			if err != nil {
-				return "", err
-			}
-			parts[i] = p
-		}
-		return "(" + strings.Join(parts, " "+strings.ToUpper(f.Op)+" ") + ")", nil
-	case "not":
-		if len(f.Children) != 1 {
-			return "", fmt.Errorf("filter \"not\" with %d operands: %w", len(f.Children), store.ErrUnsupported)
-		}
-		p, err := filterSQL(f.Children[0], args)
-		if err != nil {
-			return "", err
-		}
-		return "(NOT " + p + ")", nil
-	}
-
-	col, ok := store.Dimensions[f.Dimension]
-	if !ok {
-		return "", fmt.Errorf("filter on %q: %w", f.Dimension, store.ErrUnsupported)
-	}
-	if len(f.Values) == 0 {
-		return "", fmt.Errorf("filter on %q without values: %w", f.Dimension, store.ErrUnsupported)
-	}
-	marks := strings.Repeat("?, ", len(f.Values)-1) + "?"
-	switch f.Op {
-	case "is", "is_not":
-		for _, v := range f.Values {
-			*args = append(*args, v)
-		}
-		op := " IN "
-		if f.Op == "is_not" {
-			op = " NOT IN "
-		}
-		return col + op + "(" + marks + ")", nil
-	case "contains", "contains_not":
-		parts := make([]string, len(f.Values))
-		for i, v := range f.Values {
-			// lower() on both sides rather than ILIKE: no pattern
-			// characters to escape, and Unicode case folding.
-			parts[i] = "contains(lower(" + col + "), lower(?))"
-			*args = append(*args, v)
-		}
-		cond := "(" + strings.Join(parts, " OR ") + ")"
-		if f.Op == "contains_not" {
-			cond = "(NOT " + cond + ")"
-		}
-		return cond, nil
-	}
-	return "", fmt.Errorf("filter operator %q: %w", f.Op, store.ErrUnsupported)
 }
 
 // Count returns how many rows (engagement reports included) the site has

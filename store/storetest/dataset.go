@@ -217,6 +217,7 @@ func setVitals(r *rng, e *store.Event) {
 	e.FCPms = e.TTFBms + uint32(100+r.intn(r.intn(2500)+1))
 	e.LCPms = e.FCPms + uint32(r.intn(r.intn(3000)+1))
 	e.CLS = float32(r.intn(r.intn(500)+1)) / 1000
+	e.HasCLS = true
 	if r.intn(10) < 3 {
 		e.INPms = uint32(16 + r.intn(r.intn(800)+1))
 	}

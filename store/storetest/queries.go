@@ -394,5 +394,165 @@ func QueryCases() []QueryCase {
 			x.Offset = 5
 		})},
 	)
+
+	session := []string{"visits", "views_per_visit", "bounce_rate", "visit_duration"}
+	var perfAll []string
+	for _, m := range store.Metrics {
+		if _, ok := store.ParsePerfMetric(m); ok {
+			perfAll = append(perfAll, m)
+		}
+	}
+	goals := func(x *store.Query) { x.Goals = Goals }
+	matches := func(dim string, v ...string) store.Filter { return store.Filter{Op: "matches", Dimension: dim, Values: v} }
+	matchesNot := func(dim string, v ...string) store.Filter {
+		return store.Filter{Op: "matches_not", Dimension: dim, Values: v}
+	}
+	goal := func(v ...string) store.Filter { return store.Filter{Op: "is", Dimension: store.DimGoal, Values: v} }
+	cases = append(cases,
+		QueryCase{"session/totals", q(func(x *store.Query) { x.Metrics = session })},
+		QueryCase{"session/by-source", q(func(x *store.Query) { x.Metrics = session; x.Dimensions = []string{"visit:source"} })},
+		QueryCase{"session/by-day", q(func(x *store.Query) {
+			x.Metrics = session
+			x.TimeZone = "Europe/Berlin"
+			x.Dimensions = []string{"time:day"}
+			x.OrderBy = []store.Order{{Key: "time:day"}}
+		})},
+		QueryCase{"session/event-filter", q(func(x *store.Query) {
+			x.Metrics = append([]string{"visitors"}, session...)
+			x.Filters = []store.Filter{is("event:page", "/pricing")}
+			x.Dimensions = []string{"visit:device"}
+		})},
+		QueryCase{"session/order-by-bounce-rate", q(func(x *store.Query) {
+			x.Metrics = []string{"visitors", "bounce_rate"}
+			x.Dimensions = []string{"visit:entry_page"}
+			x.OrderBy = []store.Order{{Key: "bounce_rate", Desc: true}}
+			x.Limit = 12
+		})},
+		QueryCase{"by/visit:exit_page", q(func(x *store.Query) {
+			x.Metrics = []string{"visitors", "visits", "pageviews", "bounce_rate"}
+			x.Dimensions = []string{store.DimExitPage}
+			x.Limit = 15
+		})},
+		QueryCase{"filter/exit-page", q(func(x *store.Query) {
+			x.Filters = []store.Filter{or(is(store.DimExitPage, "/pricing"), contains(store.DimExitPage, "SIGN"))}
+			x.Dimensions = []string{"event:page"}
+			x.Limit = 10
+		})},
+		QueryCase{"by/visit:country_name", q(func(x *store.Query) { x.Dimensions = []string{"visit:country_name"} })},
+		QueryCase{"by/visit:city_name", q(func(x *store.Query) { x.Dimensions = []string{"visit:region_name", "visit:city_name"} })},
+		QueryCase{"percentage/by-country", q(func(x *store.Query) {
+			x.Metrics = []string{"visitors", "percentage"}
+			x.Dimensions = []string{"visit:country"}
+		})},
+		QueryCase{"percentage/filtered", q(func(x *store.Query) {
+			x.Metrics = []string{"percentage", "visitors"}
+			x.Dimensions = []string{"visit:browser"}
+			x.Filters = []store.Filter{is("visit:device", "mobile")}
+		})},
+		QueryCase{"revenue/by-currency-event", q(func(x *store.Query) {
+			x.Metrics = []string{"total_revenue", "average_revenue", "events"}
+			x.Dimensions = []string{"event:name"}
+		})},
+		QueryCase{"revenue/by-plan-period", q(func(x *store.Query) {
+			x.Metrics = []string{"total_revenue", "average_revenue"}
+			x.Dimensions = []string{"event:props:period"}
+			x.Filters = []store.Filter{is("event:name", "Purchase")}
+		})},
+		QueryCase{"page/metrics", q(func(x *store.Query) {
+			x.Metrics = []string{"pageviews", "scroll_depth", "time_on_page"}
+			x.Dimensions = []string{"event:page"}
+			x.Limit = 20
+		})},
+		QueryCase{"page/metrics-totals", q(func(x *store.Query) {
+			x.Metrics = []string{"scroll_depth", "time_on_page"}
+			x.Filters = []store.Filter{contains("event:page", "blog")}
+		})},
+		QueryCase{"perf/totals", q(func(x *store.Query) { x.Metrics = perfAll })},
+		QueryCase{"perf/by-page", q(func(x *store.Query) {
+			x.Metrics = []string{"lcp_p75", "inp_p75", "cls_p75", "fcp_p75", "ttfb_p75", "lcp_good", "lcp_needs_improvement", "lcp_poor", "cls_good", "cls_poor"}
+			x.Dimensions = []string{"event:page"}
+			x.Limit = 15
+		})},
+		QueryCase{"perf/timings-by-device", q(func(x *store.Query) {
+			x.Metrics = []string{"dns_p75", "connect_p75", "tls_p75", "response_p75", "dom_p75", "load_p75", "load_p95", "response_p50"}
+			x.Dimensions = []string{"visit:device"}
+		})},
+		QueryCase{"perf/filtered-by-day", q(func(x *store.Query) {
+			x.Metrics = []string{"lcp_p75", "pageviews", "inp_poor"}
+			x.Dimensions = []string{"time:day"}
+			x.Filters = []store.Filter{is("visit:country", "DE")}
+			x.OrderBy = []store.Order{{Key: "time:day"}}
+		})},
+		QueryCase{"by/event:goal", q(func(x *store.Query) {
+			goals(x)
+			x.Metrics = []string{"visitors", "events", "conversion_rate"}
+			x.Dimensions = []string{store.DimGoal}
+		})},
+		QueryCase{"goal/by-goal-and-source", q(func(x *store.Query) {
+			goals(x)
+			x.Metrics = []string{"visitors", "conversion_rate", "group_conversion_rate"}
+			x.Dimensions = []string{"visit:source", store.DimGoal}
+			x.Limit = 20
+		})},
+		QueryCase{"goal/filter", q(func(x *store.Query) {
+			goals(x)
+			x.Metrics = []string{"visitors", "events", "conversion_rate", "group_conversion_rate"}
+			x.Dimensions = []string{"visit:source"}
+			x.Filters = []store.Filter{goal("Signup", "Purchase")}
+		})},
+		QueryCase{"goal/filter-page-goal", q(func(x *store.Query) {
+			goals(x)
+			x.Metrics = []string{"visitors", "pageviews", "conversion_rate"}
+			x.Filters = []store.Filter{goal("Docs"), is("visit:device", "desktop")}
+		})},
+		QueryCase{"goal/filter-with-time", q(func(x *store.Query) {
+			goals(x)
+			x.Metrics = []string{"visitors", "group_conversion_rate"}
+			x.Dimensions = []string{"time:week"}
+			x.Filters = []store.Filter{goal("Blog post")}
+			x.OrderBy = []store.Order{{Key: "time:week"}}
+		})},
+		QueryCase{"goal/not-and-nested", q(func(x *store.Query) {
+			goals(x)
+			x.Metrics = []string{"visitors", "events"}
+			x.Dimensions = []string{"event:name"}
+			x.Filters = []store.Filter{or(not(goal("Pricing")), store.Filter{Op: "is_not", Dimension: store.DimGoal, Values: []string{"Docs", "Signup"}})}
+		})},
+		QueryCase{"by/event:props:plan", q(func(x *store.Query) {
+			x.Metrics = []string{"visitors", "events"}
+			x.Dimensions = []string{"event:props:plan"}
+		})},
+		QueryCase{"props/url-limited", q(func(x *store.Query) {
+			x.Metrics = []string{"events"}
+			x.Dimensions = []string{"event:name", "event:props:url"}
+			x.Filters = []store.Filter{isNot("event:props:url", store.NoneValue)}
+			x.Limit = 8
+		})},
+		QueryCase{"props/filters", q(func(x *store.Query) {
+			x.Metrics = []string{"visitors", "events"}
+			x.Dimensions = []string{"event:name"}
+			x.Filters = []store.Filter{contains("event:props:url", "REPO1", "report-3"), is("event:props:plan", store.NoneValue)}
+		})},
+		QueryCase{"filter/matches", q(func(x *store.Query) {
+			x.Filters = []store.Filter{matches("event:page", `^/blog/post-\d+$`, "^/docs$")}
+			x.Dimensions = []string{"event:page"}
+			x.Limit = 10
+		})},
+		QueryCase{"filter/matches-not", q(func(x *store.Query) {
+			x.Filters = []store.Filter{matchesNot("visit:referrer", "google|bing"), matches("visit:city", "(?i)^s")}
+			x.Dimensions = []string{"visit:city"}
+		})},
+	)
 	return cases
+}
+
+// Goals are the goals of the suite's sites: custom events, exact pages and
+// wildcard pages.
+var Goals = []store.Goal{
+	{Name: "Signup", EventName: "Signup"},
+	{Name: "Purchase", EventName: "Purchase"},
+	{Name: "Docs", Page: "/docs/**"},
+	{Name: "Pricing", Page: "/pricing"},
+	{Name: "Blog post", Page: "/blog/*"},
+	{Name: "Never", EventName: "No such event"},
 }

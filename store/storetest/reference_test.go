@@ -117,6 +117,103 @@ func TestEvaluate(t *testing.T) {
 	}
 }
 
+// TestEvaluateVisitsAndGoals checks the session, conversion and share
+// metrics on handEvents. Sessions: 10 (visitor 1: "/", "/Docs/Intro",
+// Signup; 120 s; exits on /Docs/Intro), 11 (visitor 1: /pricing; 0 s;
+// bounced), 20 (visitor 2: "/" and its engagement report; 60 s; bounced).
+func TestEvaluateVisitsAndGoals(t *testing.T) {
+	goals := []store.Goal{{Name: "Signup", EventName: "Signup"}, {Name: "Docs", Page: "/Docs/**"}, {Name: "Top", Page: "/*"}}
+	base := store.Query{SiteID: 1, From: utc("2026-03-01 00:00:00"), To: utc("2026-04-01 00:00:00"), Goals: goals}
+	with := func(mod func(*store.Query)) store.Query {
+		q := base
+		mod(&q)
+		return q
+	}
+	row := func(dims []string, m ...float64) store.Row { return store.Row{Dimensions: dims, Metrics: m} }
+	d := func(s ...string) []string { return s }
+	signup := store.Filter{Op: "is", Dimension: store.DimGoal, Values: []string{"Signup"}}
+	tests := []struct {
+		name string
+		q    store.Query
+		want []store.Row
+	}{
+		{"session metrics", with(func(q *store.Query) {
+			q.Metrics = []string{"views_per_visit", "bounce_rate", "visit_duration"}
+		}), []store.Row{row(d(), 1.33, 67, 60)}},
+		{"session metrics of sessions with a matching event", with(func(q *store.Query) {
+			q.Metrics = []string{"visits", "bounce_rate", "visit_duration"}
+			q.Filters = []store.Filter{{Op: "is", Dimension: "event:page", Values: []string{"/"}}}
+		}), []store.Row{row(d(), 2, 50, 90)}},
+		{"exit pages", with(func(q *store.Query) {
+			q.Metrics = []string{"visits", "pageviews"}
+			q.Dimensions = d(store.DimExitPage)
+		}), []store.Row{row(d("/"), 1, 1), row(d("/Docs/Intro"), 1, 2), row(d("/pricing"), 1, 1)}},
+		{"goals", with(func(q *store.Query) {
+			q.Metrics = []string{"visitors", "events", "conversion_rate"}
+			q.Dimensions = d(store.DimGoal)
+		}), []store.Row{row(d("Top"), 2, 3, 100), row(d("Docs"), 1, 1, 50), row(d("Signup"), 1, 1, 50)}},
+		{"group conversion rate", with(func(q *store.Query) {
+			q.Metrics = []string{"visitors", "group_conversion_rate", "conversion_rate"}
+			q.Dimensions = d("visit:country")
+			q.Filters = []store.Filter{signup}
+		}), []store.Row{row(d("DE"), 1, 100, 50)}},
+		{"percentage", with(func(q *store.Query) {
+			q.Metrics = []string{"percentage", "visitors"}
+			q.Dimensions = d("visit:source")
+		}), []store.Row{row(d("Google"), 100, 2), row(d(""), 50, 1)}},
+		{"props and none", with(func(q *store.Query) {
+			q.Metrics = []string{"events"}
+			q.Dimensions = d("event:props:plan")
+		}), []store.Row{row(d("(none)"), 5)}},
+		{"matches", with(func(q *store.Query) {
+			q.Metrics = []string{"pageviews"}
+			q.Filters = []store.Filter{{Op: "matches", Dimension: "event:page", Values: []string{"^/[a-z]+$"}}}
+		}), []store.Row{row(d(), 1)}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := Evaluate(handEvents, tc.q)
+			if err != nil {
+				t.Fatalf("Evaluate: %v", err)
+			}
+			want := store.Result{Rows: tc.want, TotalRows: len(tc.want)}
+			if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("Evaluate(%+v) (-want +got):\n%s", tc.q, diff)
+			}
+		})
+	}
+}
+
+// TestEvaluatePerformance checks quantiles, bands and page metrics on
+// engagement reports of one page. LCP samples 1000, 2600, 3000, 5000:
+// nearest ranks 2, 3 and 4 for p50, p75 and p95.
+func TestEvaluatePerformance(t *testing.T) {
+	t0 := utc("2026-03-02 10:00:00")
+	ev := func(sec int, session uint64, name string, lcp uint32, scroll int8, engaged uint32) store.Event {
+		return store.Event{Timestamp: t0.Add(time.Duration(sec) * time.Second), SiteID: 1, VisitorID: session, SessionID: session,
+			Name: name, Pathname: "/a", LCPms: lcp, ScrollDepth: scroll, EngagementMS: engaged}
+	}
+	events := []store.Event{
+		ev(0, 1, "pageview", 0, -1, 0),
+		ev(10, 1, "engagement", 1000, 30, 10_000),
+		ev(20, 1, "engagement", 3000, 60, 5000),
+		ev(3600, 2, "pageview", 0, -1, 0),
+		ev(3610, 2, "engagement", 5000, 90, 20_000),
+		ev(7200, 3, "pageview", 0, -1, 0),
+		ev(7210, 3, "engagement", 2600, -1, 0),
+	}
+	q := store.Query{SiteID: 1, From: utc("2026-03-01 00:00:00"), To: utc("2026-04-01 00:00:00"), Dimensions: []string{"event:page"},
+		Metrics: []string{"lcp_p50", "lcp_p75", "lcp_p95", "lcp_good", "lcp_needs_improvement", "lcp_poor", "scroll_depth", "time_on_page", "inp_p75"}}
+	got, err := Evaluate(events, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := store.Result{TotalRows: 1, Rows: []store.Row{{Dimensions: []string{"/a"}, Metrics: []float64{2600, 3000, 5000, 25, 50, 25, 75, 18, 0}}}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Evaluate (-want +got):\n%s", diff)
+	}
+}
+
 func TestEvaluatePagination(t *testing.T) {
 	q := store.Query{SiteID: 1, From: utc("2026-03-01 00:00:00"), To: utc("2026-04-01 00:00:00"),
 		Metrics: []string{"visitors"}, Dimensions: []string{"event:page"}}

@@ -88,7 +88,7 @@ func appendEvent(dst []byte, e *store.Event) []byte {
 	if e.ScrollDepth != 0 {
 		mask |= hasScrollDepth
 	}
-	if cls != 0 {
+	if cls != 0 || e.HasCLS {
 		mask |= hasCLS
 	}
 	for i, p := range u32 {
@@ -161,6 +161,7 @@ func decodeEvent(src string, e *store.Event) (int, error) {
 	}
 	if mask&hasCLS != 0 {
 		e.CLS = math.Float32frombits(d.uint32())
+		e.HasCLS = true
 	}
 	for i, p := range u32Fields(e) {
 		if mask&(1<<(firstU32Bit+i)) != 0 {

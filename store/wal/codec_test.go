@@ -36,6 +36,8 @@ func fillField(t testing.TB, name string, f reflect.Value, n int) {
 		f.SetUint(uint64(n) | 1<<(f.Type().Bits()-1))
 	case reflect.Float32, reflect.Float64:
 		f.SetFloat(float64(n) + 0.125)
+	case reflect.Bool:
+		f.SetBool(true)
 	case reflect.Map:
 		if f.Type() != reflect.TypeFor[map[string]string]() {
 			t.Fatalf("field %s: map type %s not handled by the test", name, f.Type())
@@ -80,6 +82,8 @@ func TestEventRoundTripEveryField(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			var one store.Event
 			reflect.ValueOf(&one).Elem().Field(i).Set(v.Field(i))
+			// A non-zero CLS is a measurement: the codec records it so.
+			one.HasCLS = one.HasCLS || one.CLS != 0
 			if diff := cmp.Diff(one, roundTrip(t, one)); diff != "" {
 				t.Errorf("round trip of %s alone (-in +out):\n%s", name, diff)
 			}
@@ -98,7 +102,8 @@ func TestEventRoundTripEdges(t *testing.T) {
 		{"negative site and pre-1970", store.Event{SiteID: math.MinInt64, Timestamp: time.UnixMilli(-86_400_000).UTC()}},
 		{"maxima", store.Event{Timestamp: ts, SiteID: math.MaxInt64, VisitorID: math.MaxUint64, SessionID: math.MaxUint64,
 			EngagementMS: math.MaxUint32, TransferBytes: math.MaxUint32, ScrollDepth: math.MaxInt8,
-			RevenueAmount: math.MaxFloat64, CLS: math.MaxFloat32}},
+			RevenueAmount: math.MaxFloat64, CLS: math.MaxFloat32, HasCLS: true}},
+		{"zero layout shift", store.Event{Timestamp: ts, HasCLS: true}},
 		{"scroll not reported", store.Event{Timestamp: ts, ScrollDepth: -1}},
 		{"negative zero revenue", store.Event{Timestamp: ts, RevenueAmount: math.Copysign(0, -1)}},
 		{"long and odd strings", store.Event{Timestamp: ts, Pathname: strings.Repeat("/ä\x00\xff", 5000), Name: "\x80"}},

@@ -28,7 +28,7 @@ func testEvent(i int) store.Event {
 		EntryPage: "/", Referrer: "news.ycombinator.com/item", Source: "Hacker News", Channel: "Referral",
 		Country: "DE", Region: "DE-BE", City: "Berlin",
 		Browser: "Firefox", BrowserVersion: "141", OS: "Linux", OSVersion: "", Device: "desktop", Screen: "desktop",
-		ScrollDepth: -1, LCPms: 1200, CLS: 0.05, TTFBms: 80,
+		ScrollDepth: -1, LCPms: 1200, CLS: 0.05, HasCLS: true, TTFBms: 80,
 	}
 	if i%10 == 0 {
 		e.Name, e.Props, e.RevenueAmount, e.RevenueCurrency = "Signup", map[string]string{"plan": "pro"}, 9.5, "EUR"
