@@ -403,7 +403,9 @@ func QueryCases() []QueryCase {
 		}
 	}
 	goals := func(x *store.Query) { x.Goals = Goals }
-	matches := func(dim string, v ...string) store.Filter { return store.Filter{Op: "matches", Dimension: dim, Values: v} }
+	matches := func(dim string, v ...string) store.Filter {
+		return store.Filter{Op: "matches", Dimension: dim, Values: v}
+	}
 	matchesNot := func(dim string, v ...string) store.Filter {
 		return store.Filter{Op: "matches_not", Dimension: dim, Values: v}
 	}
