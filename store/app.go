@@ -43,24 +43,6 @@ type Salt struct {
 	CreatedAt time.Time
 }
 
-// SiteGoal is a goal as stored for a site (see Goal for its meaning).
-type SiteGoal struct {
-	ID     int64
-	SiteID int64
-	Goal
-	CreatedAt time.Time
-}
-
-// Funnel is an ordered list of steps a visitor takes within one visit,
-// each step a goal (event or page pattern); 2 to 8 steps.
-type Funnel struct {
-	ID        int64
-	SiteID    int64
-	Name      string // unique per site
-	Steps     []Goal
-	CreatedAt time.Time
-}
-
 // App stores application data: sites, users, keys, salts. Implementations
 // (SQLite, PostgreSQL) share migrations numbered alike. Timestamps are
 // stored as UTC unix milliseconds. Lookups of missing rows return
@@ -89,24 +71,6 @@ type App interface {
 	ListAPIKeys(ctx context.Context, userID int64) ([]APIKey, error)
 	DeleteAPIKey(ctx context.Context, id int64) error
 	TouchAPIKey(ctx context.Context, id int64, at time.Time) error
-
-	// CreateGoal stores a goal; a second goal of the same name on the
-	// site is ErrConflict.
-	CreateGoal(ctx context.Context, g SiteGoal) (SiteGoal, error)
-	// ListGoals returns the site's goals, oldest first.
-	ListGoals(ctx context.Context, siteID int64) ([]SiteGoal, error)
-	// DeleteGoal removes a goal of the site; ErrNotFound if the site has
-	// no goal with that id.
-	DeleteGoal(ctx context.Context, siteID, id int64) error
-
-	// CreateFunnel stores a funnel; a second funnel of the same name on
-	// the site is ErrConflict.
-	CreateFunnel(ctx context.Context, f Funnel) (Funnel, error)
-	// ListFunnels returns the site's funnels, oldest first.
-	ListFunnels(ctx context.Context, siteID int64) ([]Funnel, error)
-	// DeleteFunnel removes a funnel of the site; ErrNotFound if the site
-	// has none with that id.
-	DeleteFunnel(ctx context.Context, siteID, id int64) error
 
 	// PutSalt stores a salt unless one exists for that day, and returns the
 	// one stored (so concurrent creators agree).
