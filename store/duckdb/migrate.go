@@ -33,6 +33,11 @@ func migrate(ctx context.Context, db *sql.DB, fsys fs.FS) error {
 	if err != nil {
 		return err
 	}
+	// Migrations only go forward: a binary older than the database would
+	// write rows the newer schema does not expect, so it must not start.
+	if known := lastVersion(steps); current > known {
+		return fmt.Errorf("duckdb: migrate: the events database is at schema version %d, newer than this binary knows (%d): it was opened by a newer footfall; upgrade footfall (or restore a backup made by this version)", current, known)
+	}
 	for _, st := range steps {
 		if st.version <= current {
 			continue
@@ -42,6 +47,13 @@ func migrate(ctx context.Context, db *sql.DB, fsys fs.FS) error {
 		}
 	}
 	return nil
+}
+
+func lastVersion(steps []migrationStep) int {
+	if len(steps) == 0 {
+		return 0
+	}
+	return steps[len(steps)-1].version
 }
 
 type migrationStep struct {
