@@ -76,14 +76,7 @@ func (a *App) Serve(ctx context.Context, assets fs.FS) error {
 		}
 	}
 
-	sched, err := jobs.New(a.Logger.With("component", "jobs"),
-		// Rotation is idempotent within a day: running it every five minutes
-		// rotates at midnight and, should a run fail, soon after.
-		jobs.Job{Name: "salt_rotation", Schedule: jobs.Cron("*/5 * * * *"), Timeout: time.Minute,
-			Run: func(ctx context.Context) error { return a.Salts.Rotate(ctx, time.Now()) }},
-		jobs.Job{Name: "session_sweep", Schedule: jobs.Every(time.Minute), Timeout: time.Minute,
-			Run: func(context.Context) error { a.Sessions.Sweep(time.Now()); return nil }},
-	)
+	sched, err := jobs.New(a.Logger.With("component", "jobs"), a.jobs()...)
 	if err != nil {
 		for _, l := range listeners {
 			l.Close()
@@ -168,6 +161,28 @@ func (a *App) Serve(ctx context.Context, assets fs.FS) error {
 	return runErr
 }
 
+// jobs lists the scheduled jobs of Serve.
+func (a *App) jobs() []jobs.Job {
+	list := []jobs.Job{
+		// Rotation is idempotent within a day: running it every five minutes
+		// rotates at midnight and, should a run fail, soon after.
+		{Name: "salt_rotation", Schedule: jobs.Cron("*/5 * * * *"), Timeout: time.Minute,
+			Run: func(ctx context.Context) error { return a.Salts.Rotate(ctx, time.Now()) }},
+		{Name: "session_sweep", Schedule: jobs.Every(time.Minute), Timeout: time.Minute,
+			Run: func(context.Context) error { a.Sessions.Sweep(time.Now()); return nil }},
+	}
+	if a.Config.BackupDir != "" {
+		// 03:00 UTC: after midnight's salt rotation, before most of Europe
+		// and the Americas are busy.
+		list = append(list, jobs.Job{Name: "backup", Schedule: jobs.Cron(BackupSchedule), Timeout: 2 * time.Hour,
+			Run: a.scheduledBackup})
+	}
+	return list
+}
+
+// BackupSchedule is when FOOTFALL_BACKUP_DIR backups run (cron, UTC).
+const BackupSchedule = "0 3 * * *"
+
 // WebDeps returns what the HTTP layer needs; OpenEvents must have run.
 func (a *App) WebDeps(assets fs.FS) (web.Deps, error) {
 	proxies, err := a.Config.TrustedProxyPrefixes()
@@ -186,6 +201,7 @@ func (a *App) WebDeps(assets fs.FS) (web.Deps, error) {
 		MetricsToken:   a.Config.MetricsToken,
 		BaseURL:        strings.TrimRight(a.Config.BaseURL, "/"),
 		Version:        a.Version,
+		Backup:         backupHandler{a},
 	}, nil
 }
 

@@ -59,6 +59,9 @@ func commands() []command {
 		{"migrate", "", "apply database migrations and exit", migrate},
 		{"compact", "", "rewrite the events database compactly (stop the server first)", compact},
 		{"bench", "[--url U] [--site S] [--key K] [-c N] [--duration D] [--requests N] [--noop]", "load-test a running server on loopback", benchCmd},
+		{"backup", "--out DIR [--key-file F]", "write a consistent backup of the data dir (through the running server if there is one)", backupCmd},
+		{"restore", "--from DIR [--key-file F] [--force]", "restore a backup into the data dir (stop the server first)", restoreCmd},
+		{"healthcheck", "[--timeout D]", "exit 0 if the local server answers /healthz (for container health checks)", healthcheck},
 		{"config", "", "print the effective configuration, secrets redacted", printConfig},
 		{"version", "", "print the version", version},
 	}

@@ -57,6 +57,10 @@ type Config struct {
 	LogLevel     string `env:"FOOTFALL_LOG_LEVEL" def:"info" help:"debug, info, warn or error"`
 
 	RetentionDays int `env:"FOOTFALL_RETENTION_DAYS" def:"0" help:"raw event retention in days (0 = keep forever)"`
+
+	BackupDir      string `env:"FOOTFALL_BACKUP_DIR" help:"set it and the server writes a backup into this directory every day at 03:00 UTC (default: no scheduled backups)"`
+	BackupKeepDays int    `env:"FOOTFALL_BACKUP_KEEP_DAYS" def:"30" help:"scheduled backups older than this many days are deleted after a successful one (0 = keep all)"`
+	BackupKey      string `env:"FOOTFALL_BACKUP_KEY" secret:"yes" help:"encrypt backups: an age recipient (age1...) or identity (AGE-SECRET-KEY-1...); restore needs the identity"`
 }
 
 // Var describes one configuration variable.

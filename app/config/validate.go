@@ -108,6 +108,12 @@ func (c Config) Validate() error {
 	if c.DuckDBThreads < 0 {
 		bad("FOOTFALL_DUCKDB_THREADS must not be negative")
 	}
+	if c.BackupKeepDays < 0 {
+		bad("FOOTFALL_BACKUP_KEEP_DAYS must not be negative")
+	}
+	if k := strings.TrimSpace(c.BackupKey); k != "" && !strings.HasPrefix(k, "age1") && !strings.HasPrefix(k, "AGE-SECRET-KEY-1") {
+		bad("FOOTFALL_BACKUP_KEY must be an age recipient (age1...) or identity (AGE-SECRET-KEY-1...), as age-keygen prints them")
+	}
 	if c.SecretKey != "" && len(c.SecretKey) < 32 {
 		bad("FOOTFALL_SECRET_KEY must be at least 32 characters")
 	}

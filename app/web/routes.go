@@ -35,8 +35,8 @@ func routes(e *echo.Echo, d Deps) {
 	e.GET("/", a.home)
 }
 
-// Admin returns the private handler for FOOTFALL_ADMIN_ADDR: metrics and
-// pprof, never exposed on the public listener.
+// Admin returns the private handler for FOOTFALL_ADMIN_ADDR: metrics,
+// pprof and backups, never exposed on the public listener.
 func Admin(d Deps) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{}))
@@ -45,5 +45,8 @@ func Admin(d Deps) http.Handler {
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	if d.Backup != nil {
+		mux.Handle(BackupPath, backupHandler(d.Backup))
+	}
 	return mux
 }

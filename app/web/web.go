@@ -47,6 +47,7 @@ type Deps struct {
 	MetricsToken   string // serve /metrics publicly to this Bearer token if set
 	BaseURL        string
 	Version        string
+	Backup         Backuper // POST /backup on the admin listener; nil = none
 }
 
 // New returns the public HTTP handler.

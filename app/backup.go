@@ -1,0 +1,105 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/footfallhq/footfall/app/backup"
+	"github.com/footfallhq/footfall/app/web"
+	"github.com/footfallhq/footfall/store/open"
+)
+
+// BackupKey returns the key of FOOTFALL_BACKUP_KEY, nil when unset.
+func (a *App) BackupKey() (*backup.Key, error) {
+	if a.Config.BackupKey == "" {
+		return nil, nil
+	}
+	return backup.ParseKey(a.Config.BackupKey)
+}
+
+// OpenEventsStore opens the events store alone, without the queue and the
+// ingest pipeline: for commands that only read or copy events.
+func (a *App) OpenEventsStore(ctx context.Context) error {
+	events, err := open.Events(ctx, a.Config.EventsURL, open.EventsOptions{
+		MemoryLimit: a.Config.DuckDBMemoryLimit, Threads: a.Config.DuckDBThreads,
+	})
+	if err != nil {
+		return err
+	}
+	a.Events = events
+	return nil
+}
+
+// WriteBackup writes a backup of the open stores into a new directory
+// under dir (see package backup). It needs the embedded backends; with
+// PostgreSQL and ClickHouse use their own tools (docs/OPERATIONS.md).
+func (a *App) WriteBackup(ctx context.Context, dir string, key *backup.Key) (string, backup.Manifest, error) {
+	appDB, ok := a.DB.(backup.AppDB)
+	if !ok {
+		return "", backup.Manifest{}, errors.New("backup: the app database is not SQLite: back it up with pg_dump (see docs/OPERATIONS.md)")
+	}
+	events, ok := a.Events.(backup.EventsDB)
+	if !ok {
+		return "", backup.Manifest{}, errors.New("backup: the events store is not DuckDB: back ClickHouse up with its own tools (see docs/OPERATIONS.md)")
+	}
+	if !filepath.IsAbs(dir) {
+		return "", backup.Manifest{}, fmt.Errorf("backup: %q is not an absolute path", dir)
+	}
+	return backup.Write(ctx, dir, backup.Source{
+		App: appDB, Events: events, SecretPath: a.Config.Path("secret.key"), Version: a.Version,
+	}, backup.Options{Key: key})
+}
+
+// scheduledBackup is the daily job of FOOTFALL_BACKUP_DIR: a backup, then
+// the ones older than FOOTFALL_BACKUP_KEEP_DAYS are pruned.
+func (a *App) scheduledBackup(ctx context.Context) error {
+	key, err := a.BackupKey()
+	if err != nil {
+		return err
+	}
+	dir, err := filepath.Abs(a.Config.BackupDir)
+	if err != nil {
+		return err
+	}
+	path, m, err := a.WriteBackup(ctx, dir, key)
+	if err != nil {
+		return err
+	}
+	a.Logger.Info("backup written", "path", path, "took", m.Took, "events", m.EventRows["events"], "encrypted", m.Encrypted)
+	removed, err := backup.Prune(dir, time.Duration(a.Config.BackupKeepDays)*24*time.Hour, time.Now())
+	for _, p := range removed {
+		a.Logger.Info("old backup removed", "path", p)
+	}
+	return err
+}
+
+// backupHandler serves `footfall backup` on the admin listener: the
+// server holds the events database, so the copy is made here.
+type backupHandler struct{ a *App }
+
+func (h backupHandler) Backup(ctx context.Context, req web.BackupRequest) (web.BackupResponse, error) {
+	dataDir, err := filepath.Abs(h.a.Config.DataDir)
+	if err != nil {
+		return web.BackupResponse{}, err
+	}
+	if req.DataDir != dataDir {
+		return web.BackupResponse{}, fmt.Errorf("%w: this server's data directory is %s, not %s", web.ErrWrongServer, dataDir, req.DataDir)
+	}
+	key, err := h.a.BackupKey()
+	if err != nil {
+		return web.BackupResponse{}, err
+	}
+	if req.Recipient != "" {
+		if key, err = backup.ParseKey(req.Recipient); err != nil {
+			return web.BackupResponse{}, err
+		}
+	}
+	path, m, err := h.a.WriteBackup(ctx, req.Dir, key)
+	if err != nil {
+		return web.BackupResponse{}, err
+	}
+	return web.BackupResponse{Path: path, Manifest: m}, nil
+}

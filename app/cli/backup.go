@@ -1,0 +1,210 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/footfallhq/footfall/app/backup"
+	"github.com/footfallhq/footfall/app/config"
+	"github.com/footfallhq/footfall/app/web"
+	"github.com/footfallhq/footfall/store/duckdb"
+)
+
+func backupCmd(ctx context.Context, e *Env, cfg config.Config, args []string) error {
+	fs, data, addr := flags(e, "backup", &cfg)
+	out := fs.String("out", cfg.BackupDir, "directory to write the backup into (a footfall-<time> directory is made inside; FOOTFALL_BACKUP_DIR)")
+	keyFile := fs.String("key-file", "", "encrypt to the age key in this file (default: FOOTFALL_BACKUP_KEY, if set)")
+	keep := fs.Int("keep-days", cfg.BackupKeepDays, "afterwards delete backups in the directory older than this many days (0 = keep all; FOOTFALL_BACKUP_KEEP_DAYS)")
+	pos, err := parse(fs, args, &cfg, data, addr)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("unexpected argument %q", pos[0])
+	}
+	if *out == "" {
+		return usagef("--out DIR is required")
+	}
+	if strings.Contains(*out, "://") {
+		return usagef("--out %s: only directories are supported (mount object storage, or copy the directory with rclone or aws s3 sync)", *out)
+	}
+	dir, err := filepath.Abs(*out)
+	if err != nil {
+		return err
+	}
+	key, err := backupKey(cfg, *keyFile)
+	if err != nil {
+		return usagef("%v", err)
+	}
+
+	res, viaServer, err := backupThroughServer(ctx, cfg, dir, key)
+	if err != nil {
+		return err
+	}
+	if !viaServer {
+		a, err := openApp(ctx, e, cfg)
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		if err := a.OpenEventsStore(ctx); err != nil {
+			return err
+		}
+		path, m, err := a.WriteBackup(ctx, dir, key)
+		if err != nil {
+			return err
+		}
+		if err := a.Close(); err != nil {
+			return err
+		}
+		res = backupResult{Path: path, Manifest: m}
+	}
+	var size int64
+	for _, f := range res.Manifest.Files {
+		size += f.Size
+	}
+	how := "directly"
+	if viaServer {
+		how = "through the running server"
+	}
+	fmt.Fprintf(e.Stdout, "backup written %s: %s\n  %d events, %d app rows, %d bytes, encrypted: %t, took %s\n",
+		how, res.Path, res.Manifest.EventRows["events"], sum(res.Manifest.AppRows), size, res.Manifest.Encrypted, res.Manifest.Took.Round(time.Millisecond))
+	removed, err := backup.Prune(dir, time.Duration(*keep)*24*time.Hour, time.Now())
+	for _, p := range removed {
+		fmt.Fprintf(e.Stdout, "removed old backup %s\n", p)
+	}
+	return err
+}
+
+type backupResult struct {
+	Path     string          `json:"path"`
+	Manifest backup.Manifest `json:"manifest"`
+}
+
+// backupThroughServer asks the server on FOOTFALL_ADMIN_ADDR for the
+// backup: it holds the events database, which no other process may open.
+// It reports viaServer false when no server listens there.
+func backupThroughServer(ctx context.Context, cfg config.Config, dir string, key *backup.Key) (res backupResult, viaServer bool, err error) {
+	if !cfg.AdminEnabled() {
+		return res, false, nil
+	}
+	dataDir, err := filepath.Abs(cfg.DataDir)
+	if err != nil {
+		return res, false, err
+	}
+	req := web.BackupRequest{Dir: dir, DataDir: dataDir}
+	if key != nil {
+		req.Recipient = key.Recipient()
+	}
+	body, err := json.Marshal(req)
+	if err != nil {
+		return res, false, err
+	}
+	url, err := localHTTP(cfg.AdminAddr, web.BackupPath)
+	if err != nil {
+		return res, false, err
+	}
+	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return res, false, err
+	}
+	hr.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(hr)
+	if errors.Is(err, syscall.ECONNREFUSED) {
+		return res, false, nil // no server: open the files directly
+	}
+	if err != nil {
+		return res, false, fmt.Errorf("ask the server at %s for a backup: %w", url, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	if err != nil {
+		return res, true, fmt.Errorf("backup through the server: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		var e struct{ Error string }
+		if json.Unmarshal(b, &e) != nil || e.Error == "" {
+			e.Error = strings.TrimSpace(string(b))
+		}
+		if resp.StatusCode == http.StatusNotFound {
+			e.Error = "the server on FOOTFALL_ADMIN_ADDR does not offer backups (an older footfall?)"
+		}
+		return res, true, fmt.Errorf("backup through the server at %s: %s: %s", url, resp.Status, e.Error)
+	}
+	if err := json.Unmarshal(b, &res); err != nil {
+		return res, true, fmt.Errorf("backup through the server: %w", err)
+	}
+	return res, true, nil
+}
+
+func restoreCmd(ctx context.Context, e *Env, cfg config.Config, args []string) error {
+	fs, data, addr := flags(e, "restore", &cfg)
+	from := fs.String("from", "", "a backup directory, or a directory of backups (the newest is taken)")
+	keyFile := fs.String("key-file", "", "the age identity that decrypts the backup (default: FOOTFALL_BACKUP_KEY)")
+	force := fs.Bool("force", false, "restore over an existing installation, moving its files into DATA/pre-restore-<time>/")
+	pos, err := parse(fs, args, &cfg, data, addr)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("unexpected argument %q", pos[0])
+	}
+	if *from == "" {
+		return usagef("--from DIR is required")
+	}
+	key, err := backupKey(cfg, *keyFile)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	appPath, ok1 := strings.CutPrefix(cfg.DatabaseURL, "sqlite://")
+	eventsPath, ok2 := strings.CutPrefix(cfg.EventsURL, "duckdb://")
+	if !ok1 || !ok2 {
+		return errors.New("restore fills the embedded databases (sqlite:// and duckdb://); for PostgreSQL and ClickHouse use their own tools (docs/OPERATIONS.md)")
+	}
+	dir, err := backup.Resolve(*from)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	fmt.Fprintf(e.Stderr, "restoring %s into %s\n", dir, cfg.DataDir)
+	m, err := backup.Restore(ctx, dir, backup.Target{
+		DataDir: cfg.DataDir, AppPath: appPath, EventsPath: eventsPath, SecretPath: cfg.Path("secret.key"),
+		EventsOptions: duckdb.Options{MemoryLimit: cfg.DuckDBMemoryLimit, Threads: cfg.DuckDBThreads},
+	}, backup.RestoreOptions{Key: key, Force: *force})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.Stdout, "restored the backup of %s (footfall %s): %d events in %d sites, %d app rows, checked against the manifest, in %s\n",
+		m.Created.Format(time.RFC3339), m.FootfallVersion, m.EventRows["events"], len(m.EventsPerSite), sum(m.AppRows), time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// backupKey reads --key-file, else FOOTFALL_BACKUP_KEY; nil when neither.
+func backupKey(cfg config.Config, keyFile string) (*backup.Key, error) {
+	if keyFile != "" {
+		return backup.ReadKeyFile(keyFile)
+	}
+	if cfg.BackupKey != "" {
+		return backup.ParseKey(cfg.BackupKey)
+	}
+	return nil, nil
+}
+
+func sum(m map[string]int64) int64 {
+	var n int64
+	for k, v := range m {
+		if k != "schema_migrations" {
+			n += v
+		}
+	}
+	return n
+}
