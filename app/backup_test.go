@@ -1,0 +1,64 @@
+package app
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/footfallhq/footfall/app/backup"
+	"github.com/footfallhq/footfall/app/config"
+)
+
+// TestScheduledBackup runs the daily job once: a new backup appears and a
+// backup older than FOOTFALL_BACKUP_KEEP_DAYS goes.
+func TestScheduledBackup(t *testing.T) {
+	ctx := context.Background()
+	backups := t.TempDir()
+	old := filepath.Join(backups, "footfall-"+time.Now().UTC().AddDate(0, 0, -40).Format("20060102T150405Z"))
+	if err := os.Mkdir(old, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(old, "manifest.json"), []byte("{}"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load([]string{"FOOTFALL_DATA_DIR=" + t.TempDir(), "FOOTFALL_BACKUP_DIR=" + backups, "FOOTFALL_BACKUP_KEEP_DAYS=30"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := Open(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	if err := a.OpenEventsStore(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var found bool
+	for _, j := range a.jobs() {
+		found = found || j.Name == "backup"
+	}
+	if !found {
+		t.Fatal("FOOTFALL_BACKUP_DIR is set but no backup job is scheduled")
+	}
+	if err := a.scheduledBackup(ctx); err != nil {
+		t.Fatalf("scheduledBackup: %v", err)
+	}
+	list, err := backup.List(backups)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 1 || list[0].Path == old {
+		t.Errorf("backups after the job: %v, want one new one and the 40-day-old one pruned", list)
+	}
+
+	a.Config.BackupDir = ""
+	for _, j := range a.jobs() {
+		if j.Name == "backup" {
+			t.Error("backup job scheduled without FOOTFALL_BACKUP_DIR")
+		}
+	}
+}
