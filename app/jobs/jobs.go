@@ -34,7 +34,11 @@ func Every(d time.Duration) gocron.JobDefinition { return gocron.DurationJob(d) 
 
 // New registers jobs on a UTC scheduler; call Start to begin.
 func New(logger *slog.Logger, jobs ...Job) (*Scheduler, error) {
-	s, err := gocron.NewScheduler(gocron.WithLocation(time.UTC))
+	return newScheduler(logger, nil, jobs)
+}
+
+func newScheduler(logger *slog.Logger, opts []gocron.SchedulerOption, jobs []Job) (*Scheduler, error) {
+	s, err := gocron.NewScheduler(append([]gocron.SchedulerOption{gocron.WithLocation(time.UTC)}, opts...)...)
 	if err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}

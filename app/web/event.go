@@ -42,6 +42,12 @@ func (h *eventHandler) post(c echo.Context) error {
 	case errors.Is(err, store.ErrClosed):
 		return &Error{Status: http.StatusServiceUnavailable, Code: "shutting_down",
 			Message: "the server is restarting; retry shortly", RetryAfter: 5}
+	case errors.Is(err, store.ErrUnavailable):
+		// The queue's server (Redis) is unreachable: the event was not
+		// taken, and the tracker may retry; it is not the client's fault
+		// and not a bug here either.
+		return &Error{Status: http.StatusServiceUnavailable, Code: "queue_unavailable",
+			Message: "the server cannot store events right now; retry shortly", RetryAfter: 5}
 	}
 	return err
 }
