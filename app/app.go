@@ -20,9 +20,11 @@ import (
 	"github.com/footfallhq/footfall/app/enrich"
 	"github.com/footfallhq/footfall/app/geo"
 	"github.com/footfallhq/footfall/app/ingest"
+	"github.com/footfallhq/footfall/app/query"
 	"github.com/footfallhq/footfall/app/visitor"
 	"github.com/footfallhq/footfall/store"
 	"github.com/footfallhq/footfall/store/open"
+	"github.com/footfallhq/footfall/store/wal"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
@@ -36,6 +38,9 @@ type App struct {
 	DB     store.App
 	Events store.Events
 	Queue  store.Queue
+	// Shared is the cache, limiter and job locker: on Redis with
+	// FOOTFALL_REDIS_URL, else in process.
+	Shared *open.Shared
 
 	Registry *prometheus.Registry
 	Ingester *ingest.Ingester
@@ -43,6 +48,7 @@ type App struct {
 	Salts    *visitor.Salts
 	Sessions *visitor.Sessions
 	Metrics  *ingest.Metrics
+	Stats    *query.Service
 
 	geo *geo.Locator
 
@@ -91,21 +97,35 @@ func (a *App) OpenEvents(ctx context.Context) error {
 			return fmt.Errorf("events store: %w", err)
 		}
 	}
-	minFree := int64(cfg.QueueMinFreeMB) << 20
-	if minFree == 0 {
-		minFree = -1 // the WAL reads 0 as "default"; the operator meant "no check"
-	}
-	q, err := open.Queue(cfg.Path("queue"), open.QueueOptions{
-		MaxEvents:     cfg.QueueMaxEvents,
-		MinFreeBytes:  minFree,
-		StoredThrough: stored,
-		Logger:        a.Logger.With("component", "wal"),
-	})
-	if err != nil {
+	if a.Shared, err = open.OpenShared(ctx, cfg.RedisURL, a.Logger); err != nil {
 		return err
 	}
-	a.Queue = q
-	a.Logger.Debug("queue open", "took", time.Since(start), "depth", q.Depth())
+	var walQueue *wal.WAL
+	if a.Shared.Redis() {
+		// Replicas share one stream; events wait in Redis, not on disk.
+		a.Queue, err = a.Shared.Queue(ctx, open.QueueOptions{
+			MaxEvents: cfg.QueueMaxEvents, StoredThrough: stored, Logger: a.Logger,
+		})
+		if err != nil {
+			return err
+		}
+	} else {
+		minFree := int64(cfg.QueueMinFreeMB) << 20
+		if minFree == 0 {
+			minFree = -1 // the WAL reads 0 as "default"; the operator meant "no check"
+		}
+		walQueue, err = open.Queue(cfg.Path("queue"), open.QueueOptions{
+			MaxEvents:     cfg.QueueMaxEvents,
+			MinFreeBytes:  minFree,
+			StoredThrough: stored,
+			Logger:        a.Logger.With("component", "wal"),
+		})
+		if err != nil {
+			return err
+		}
+		a.Queue = walQueue
+	}
+	a.Logger.Debug("queue open", "took", time.Since(start), "depth", a.Queue.Depth())
 	if a.geo, err = geo.Open(cfg.GeoIPPath); err != nil {
 		return fmt.Errorf("geo database: %w", err)
 	}
@@ -122,16 +142,20 @@ func (a *App) OpenEvents(ctx context.Context) error {
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "footfall_queue_depth", Help: "Events acknowledged but not yet in the events store.",
 		}, func() float64 { return float64(a.Queue.Depth()) }),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{
-			Name: "footfall_queue_fsyncs_total", Help: "Group commits (fsyncs) of the write-ahead log.",
-		}, func() float64 { return float64(q.Stats().Fsyncs) }),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{
-			Name: "footfall_queue_fsync_seconds_total", Help: "Time spent in write-ahead log fsyncs.",
-		}, func() float64 { return q.Stats().FsyncTotal.Seconds() }),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "footfall_queue_bytes", Help: "Bytes of write-ahead log segments on disk.",
-		}, func() float64 { return float64(q.Stats().Bytes) }),
 	)
+	if q := walQueue; q != nil {
+		a.Registry.MustRegister(
+			prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "footfall_queue_fsyncs_total", Help: "Group commits (fsyncs) of the write-ahead log.",
+			}, func() float64 { return float64(q.Stats().Fsyncs) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "footfall_queue_fsync_seconds_total", Help: "Time spent in write-ahead log fsyncs.",
+			}, func() float64 { return q.Stats().FsyncTotal.Seconds() }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+				Name: "footfall_queue_bytes", Help: "Bytes of write-ahead log segments on disk.",
+			}, func() float64 { return float64(q.Stats().Bytes) }),
+		)
+	}
 	a.Ingester = ingest.New(ingest.Config{
 		Sites:    a.Sites,
 		UA:       enrich.NewUAParser(20000),
@@ -141,13 +165,18 @@ func (a *App) OpenEvents(ctx context.Context) error {
 		Queue:    a.Queue,
 		Metrics:  a.Metrics,
 	})
+	a.Stats = &query.Service{Sites: a.DB, Events: a.Events, Cache: query.NewCache(queryCacheSize)}
 	return nil
 }
+
+// queryCacheSize bounds the answers kept in memory: a dashboard view is
+// about twenty of them, and each is a few kilobytes at most.
+const queryCacheSize = 2000
 
 // Batcher returns the loop moving queued events into the events store.
 func (a *App) Batcher() *ingest.Batcher {
 	return &ingest.Batcher{
-		Queue: a.Queue, Events: a.Events, Metrics: a.Metrics,
+		Queue: a.Queue, Events: a.Events, Metrics: a.Metrics, Stored: a.Stats.Cache.Stored,
 		Logger: a.Logger.With("component", "batcher"),
 	}
 }
@@ -160,6 +189,11 @@ func (a *App) Ready(ctx context.Context) error {
 	if a.Events != nil {
 		if err := a.Events.Ping(ctx); err != nil {
 			return fmt.Errorf("events store: %w", err)
+		}
+	}
+	if a.Shared != nil {
+		if err := a.Shared.Ping(ctx); err != nil {
+			return fmt.Errorf("redis: %w", err)
 		}
 	}
 	return nil
@@ -176,6 +210,9 @@ func (a *App) close() error {
 	var errs []error
 	if a.Queue != nil {
 		errs = append(errs, a.Queue.Close())
+	}
+	if a.Shared != nil {
+		errs = append(errs, a.Shared.Close())
 	}
 	if a.Events != nil {
 		errs = append(errs, a.Events.Close())

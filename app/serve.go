@@ -16,7 +16,6 @@ import (
 	"github.com/footfallhq/footfall/app/certs"
 	"github.com/footfallhq/footfall/app/config"
 	"github.com/footfallhq/footfall/app/jobs"
-	"github.com/footfallhq/footfall/app/query"
 	"github.com/footfallhq/footfall/app/web"
 )
 
@@ -76,7 +75,14 @@ func (a *App) Serve(ctx context.Context, assets fs.FS) error {
 		}
 	}
 
-	sched, err := jobs.New(a.Logger.With("component", "jobs"), a.jobs()...)
+	jobLog := a.Logger.With("component", "jobs")
+	var sched *jobs.Scheduler
+	if a.Shared != nil && a.Shared.Redis() {
+		// Replicas take a job's lock before each run: it runs on one.
+		sched, err = jobs.NewShared(jobLog, a.Shared.Locker, 30*time.Second, a.jobs()...)
+	} else {
+		sched, err = jobs.New(jobLog, a.jobs()...)
+	}
 	if err != nil {
 		for _, l := range listeners {
 			l.Close()
@@ -192,7 +198,7 @@ func (a *App) WebDeps(assets fs.FS) (web.Deps, error) {
 	return web.Deps{
 		Logger:         a.Logger.With("component", "web"),
 		Ingester:       a.Ingester,
-		Stats:          &query.Service{Sites: a.DB, Events: a.Events},
+		Stats:          a.Stats,
 		Credentials:    a.DB,
 		Ready:          a.Ready,
 		Assets:         assets,

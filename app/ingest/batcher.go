@@ -22,6 +22,9 @@ type Batcher struct {
 	Logger   *slog.Logger
 	MaxBatch int           // default 10000
 	Interval time.Duration // default 1s
+	// Stored, if not nil, is told of every batch once it is stored (the
+	// stats cache drops what the batch makes stale).
+	Stored func([]store.Event)
 
 	lastSeq uint64 // highest queue position known to be stored
 }
@@ -98,6 +101,9 @@ func (b *Batcher) step(ctx, abort context.Context) (int, error) {
 			err, events = nil, nil
 		}
 		if err == nil {
+			if b.Stored != nil {
+				b.Stored(events)
+			}
 			b.Metrics.flushSeconds.Observe(time.Since(start).Seconds())
 			b.Metrics.batchSize.Observe(float64(len(events)))
 			b.Metrics.written.Add(float64(len(events)))

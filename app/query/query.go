@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -30,14 +31,19 @@ type Request struct {
 	Dimensions []string          `json:"dimensions"`
 	Filters    []json.RawMessage `json:"filters"`
 	OrderBy    [][]string        `json:"order_by"`
-	Include    struct {
-		TotalRows  bool `json:"total_rows"`
-		TimeLabels bool `json:"time_labels"`
-	} `json:"include"`
+	Include    Include           `json:"include"`
 	Pagination struct {
 		Limit  *int `json:"limit"`
 		Offset int  `json:"offset"`
 	} `json:"pagination"`
+}
+
+// Include asks for more than the rows.
+type Include struct {
+	TotalRows   bool         `json:"total_rows"`
+	TimeLabels  bool         `json:"time_labels"`
+	Imports     bool         `json:"imports"` // accepted for Plausible clients; there is nothing imported to add
+	Comparisons *Comparisons `json:"comparisons,omitempty"`
 }
 
 // Response is the JSON answer, in Plausible's v2 shape.
@@ -49,8 +55,9 @@ type Response struct {
 
 // Result is one row of a response.
 type Result struct {
-	Metrics    []float64 `json:"metrics"`
-	Dimensions []string  `json:"dimensions"`
+	Metrics    []float64   `json:"metrics"`
+	Dimensions []string    `json:"dimensions"`
+	Comparison *Comparison `json:"comparison,omitempty"`
 }
 
 // InputError is a mistake in the request: the caller answers 400.
@@ -71,14 +78,30 @@ type Sites interface {
 	SiteByDomain(ctx context.Context, domain string) (store.Site, error)
 }
 
+// Events answers resolved queries.
+type Events interface {
+	Query(ctx context.Context, q store.Query) (store.Result, error)
+}
+
 // Service answers stats queries.
 type Service struct {
 	Sites  Sites
-	Events interface {
-		Query(ctx context.Context, q store.Query) (store.Result, error)
-	}
-	Now func() time.Time
+	Events Events
+	// Goals returns a site's goals; nil means sites have none.
+	Goals func(ctx context.Context, siteID int64) ([]store.Goal, error)
+	// Cache, if not nil, keeps answers; the batcher invalidates them
+	// through Cache.Stored.
+	Cache *Cache
+	Now   func() time.Time
 }
+
+// Cache lifetimes: answers about ranges that are over rarely change (late
+// events invalidate them anyway); ranges still running change by the
+// second, and invalidation on every flush keeps them honest.
+const (
+	pastTTL    = time.Hour
+	currentTTL = time.Minute
+)
 
 // Run parses body, checks with allowed that the caller may read the site,
 // and answers.
@@ -98,18 +121,123 @@ func (s *Service) Run(ctx context.Context, body []byte, allowed func(store.Site)
 	if s.Now != nil {
 		now = s.Now
 	}
-	q, err := Resolve(req, site, now())
+	var goals []store.Goal
+	if s.Goals != nil {
+		if goals, err = s.Goals(ctx, site.ID); err != nil {
+			return Response{}, fmt.Errorf("query: goals of site %d: %w", site.ID, err)
+		}
+	}
+	t := now()
+	q, err := Resolve(req, site, t, goals)
 	if err != nil {
 		return Response{}, err
 	}
+	cacheable := !isMoving(req.DateRange)
+	res, err := s.query(ctx, q, t, cacheable)
+	if err != nil {
+		return Response{}, err
+	}
+	out := shape(req, q, res)
+	loc, _ := time.LoadLocation(q.TimeZone)
+	timeDim := timeDimension(q.Dimensions)
+	var labels []string
+	if timeDim >= 0 && (req.Include.TimeLabels || req.Include.Comparisons != nil) {
+		labels = timeLabels(q.Dimensions[timeDim], q.From, q.To, loc)
+		if req.Include.TimeLabels {
+			out.Meta["time_labels"] = labels
+		}
+	}
+	if c := req.Include.Comparisons; c != nil {
+		cq := q
+		cq.From, cq.To, err = comparisonRange(c, q.From, q.To, loc, site)
+		if err != nil {
+			return Response{}, err
+		}
+		cq.Limit, cq.Offset = defaultLimit, 0
+		cres, err := s.query(ctx, cq, t, cacheable)
+		if err != nil {
+			return Response{}, err
+		}
+		var cmpLabels []string
+		if timeDim >= 0 {
+			cmpLabels = timeLabels(q.Dimensions[timeDim], cq.From, cq.To, loc)
+		}
+		attachComparisons(out.Results, cres, q.Metrics, timeDim, labels, cmpLabels)
+		out.Query["comparison_date_range"] = []string{cq.From.In(loc).Format(time.RFC3339), cq.To.Add(-time.Second).In(loc).Format(time.RFC3339)}
+	}
+	nameDimensions(q.Dimensions, out.Results)
+	return out, nil
+}
+
+// query asks the events store, through the cache when allowed.
+func (s *Service) query(ctx context.Context, q store.Query, now time.Time, cacheable bool) (store.Result, error) {
+	var key string
+	if cacheable && s.Cache != nil {
+		k, err := json.Marshal(q)
+		if err != nil {
+			return store.Result{}, fmt.Errorf("query: cache key: %w", err)
+		}
+		key = string(k)
+		if res, ok := s.Cache.get(key); ok {
+			return res, nil
+		}
+	}
 	res, err := s.Events.Query(ctx, q)
 	if errors.Is(err, store.ErrUnsupported) {
-		return Response{}, bad("this query is not supported by the events store: %v", err)
+		return store.Result{}, bad("this query is not supported by the events store: %v", err)
 	}
 	if err != nil {
-		return Response{}, fmt.Errorf("query: %w", err)
+		return store.Result{}, fmt.Errorf("query: %w", err)
 	}
-	return shape(req, q, res), nil
+	if key != "" {
+		ttl := pastTTL
+		if q.To.After(now) {
+			ttl = currentTTL
+		}
+		s.Cache.put(key, q, res, ttl)
+	}
+	return res, nil
+}
+
+// isMoving reports whether a date range slides with the clock, so that
+// no two requests ask the same question.
+func isMoving(raw json.RawMessage) bool {
+	var named string
+	if json.Unmarshal(raw, &named) == nil {
+		return named == "realtime" || named == "24h"
+	}
+	var pair []string
+	if json.Unmarshal(raw, &pair) == nil {
+		for _, b := range pair {
+			if _, err := time.Parse(time.DateOnly, b); err != nil {
+				return true // date-times: rarely repeated to the second
+			}
+		}
+	}
+	return false
+}
+
+// nameDimensions replaces country codes by names in the columns that ask
+// for names. The events store groups and orders them by code.
+func nameDimensions(dims []string, rows []Result) {
+	for i, d := range dims {
+		if d != "visit:country_name" {
+			continue // region and city are stored as names already, or have none
+		}
+		for _, r := range rows {
+			r.Dimensions[i] = countryName(r.Dimensions[i])
+			if r.Comparison != nil {
+				r.Comparison.Dimensions[i] = countryName(r.Comparison.Dimensions[i])
+			}
+		}
+	}
+}
+
+func countryName(code string) string {
+	if n, ok := countryNames[code]; ok {
+		return n
+	}
+	return code
 }
 
 // Parse decodes a request body strictly: unknown fields are refused, so a
@@ -136,8 +264,9 @@ func Parse(body []byte) (Request, error) {
 	return r, nil
 }
 
-// Resolve turns a request into a store query for site at time now.
-func Resolve(r Request, site store.Site, now time.Time) (store.Query, error) {
+// Resolve turns a request into a store query for site at time now, with
+// the site's goals.
+func Resolve(r Request, site store.Site, now time.Time, goals []store.Goal) (store.Query, error) {
 	loc, err := time.LoadLocation(site.TimeZone)
 	if err != nil || site.TimeZone == "" {
 		loc = time.UTC
@@ -152,9 +281,17 @@ func Resolve(r Request, site store.Site, now time.Time) (store.Query, error) {
 		To:         to.UTC(),
 		TimeZone:   loc.String(),
 		Metrics:    r.Metrics,
-		Dimensions: r.Dimensions,
+		Dimensions: slices.Clone(r.Dimensions),
 		Offset:     r.Pagination.Offset,
 		Limit:      defaultLimit,
+		Goals:      goals,
+	}
+	// "time" is a bucket chosen from the range; the response keeps the name.
+	bucket := autoBucket(q.From, q.To)
+	for i, d := range q.Dimensions {
+		if d == "time" {
+			q.Dimensions[i] = bucket
+		}
 	}
 	if r.Pagination.Limit != nil {
 		q.Limit = *r.Pagination.Limit
@@ -173,7 +310,14 @@ func Resolve(r Request, site store.Site, now time.Time) (store.Query, error) {
 		if len(o) != 2 || (o[1] != "asc" && o[1] != "desc") {
 			return store.Query{}, bad("order_by entries look like [\"visitors\", \"desc\"]")
 		}
-		q.OrderBy = append(q.OrderBy, store.Order{Key: o[0], Desc: o[1] == "desc"})
+		key := o[0]
+		if key == "time" {
+			key = bucket
+		}
+		q.OrderBy = append(q.OrderBy, store.Order{Key: key, Desc: o[1] == "desc"})
+	}
+	if len(q.GoalFilters()) == 0 && !slices.Contains(q.Dimensions, store.DimGoal) && !usesGoal(q.Filters) {
+		q.Goals = nil // not needed: keeps cache keys short
 	}
 	if err := q.Validate(); err != nil {
 		return store.Query{}, bad("%v", err)
@@ -221,10 +365,39 @@ func parseFilter(raw json.RawMessage, depth int) (store.Filter, error) {
 		return store.Filter{Op: op, Children: []store.Filter{cf}}, nil
 	}
 	f := store.Filter{Op: op}
-	if len(parts) < 3 || json.Unmarshal(parts[1], &f.Dimension) != nil || json.Unmarshal(parts[2], &f.Values) != nil {
+	if len(parts) < 3 || len(parts) > 4 || json.Unmarshal(parts[1], &f.Dimension) != nil || json.Unmarshal(parts[2], &f.Values) != nil {
 		return store.Filter{}, bad("invalid filter %s: expected [operator, dimension, [values]]", truncate(raw))
 	}
+	if len(parts) == 4 {
+		// Plausible's modifiers: only case sensitivity exists, and here
+		// contains is always case-insensitive and the rest always exact.
+		var mod struct {
+			CaseSensitive *bool `json:"case_sensitive"`
+		}
+		dec := json.NewDecoder(bytes.NewReader(parts[3]))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&mod); err != nil || mod.CaseSensitive == nil {
+			return store.Filter{}, bad("invalid filter %s: the fourth element may only be {\"case_sensitive\": true|false}", truncate(raw))
+		}
+		insensitive := strings.HasPrefix(op, "contains")
+		if *mod.CaseSensitive == insensitive {
+			want := "exact (case-sensitive)"
+			if insensitive {
+				want = "case-insensitive"
+			}
+			return store.Filter{}, bad("invalid filter %s: %q is always %s here", truncate(raw), op, want)
+		}
+	}
 	return f, nil
+}
+
+func usesGoal(fs []store.Filter) bool {
+	for _, f := range fs {
+		if f.Dimension == store.DimGoal || usesGoal(f.Children) {
+			return true
+		}
+	}
+	return false
 }
 
 func truncate(raw json.RawMessage) string {

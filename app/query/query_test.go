@@ -33,7 +33,7 @@ func TestResolveDateRanges(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		q, err := Resolve(r, site, now)
+		q, err := Resolve(r, site, now, nil)
 		if err != nil {
 			t.Fatalf("Resolve(%s) = %v", tt.dateRange, err)
 		}
@@ -54,7 +54,7 @@ func TestResolveFilters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	q, err := Resolve(r, store.Site{ID: 3}, time.Now())
+	q, err := Resolve(r, store.Site{ID: 3}, time.Now(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +95,7 @@ func TestRejects(t *testing.T) {
 	for _, body := range tests {
 		r, err := Parse([]byte(body))
 		if err == nil {
-			_, err = Resolve(r, store.Site{ID: 1, TimeZone: "UTC"}, time.Now())
+			_, err = Resolve(r, store.Site{ID: 1, TimeZone: "UTC"}, time.Now(), nil)
 		}
 		var ie *InputError
 		if !errors.As(err, &ie) {
