@@ -43,7 +43,26 @@ type Salt struct {
 	CreatedAt time.Time
 }
 
-// App stores application data: sites, users, keys, salts. Implementations
+// SiteGoal is a goal as stored for a site (see Goal for its meaning).
+type SiteGoal struct {
+	ID     int64
+	SiteID int64
+	Goal
+	CreatedAt time.Time
+}
+
+// Funnel is an ordered list of steps a visitor takes within one visit,
+// each step a goal (event or page pattern); 2 to 8 steps.
+type Funnel struct {
+	ID        int64
+	SiteID    int64
+	Name      string // unique per site
+	Steps     []Goal
+	CreatedAt time.Time
+}
+
+// App stores application data: sites and their goals and funnels, users,
+// keys, salts. Implementations
 // (SQLite, PostgreSQL) share migrations numbered alike. Timestamps are
 // stored as UTC unix milliseconds. Lookups of missing rows return
 // ErrNotFound; inserts violating uniqueness return ErrConflict.
@@ -56,8 +75,8 @@ type App interface {
 	SiteByDomain(ctx context.Context, domain string) (Site, error)
 	SiteByID(ctx context.Context, id int64) (Site, error)
 	ListSites(ctx context.Context) ([]Site, error)
-	// DeleteSite removes the site's row; its events are removed by the
-	// events store's retention, not here.
+	// DeleteSite removes the site's row and its goals and funnels; its
+	// events are removed by the events store's retention, not here.
 	DeleteSite(ctx context.Context, id int64) error
 
 	CreateUser(ctx context.Context, u User) (User, error)
@@ -71,6 +90,29 @@ type App interface {
 	ListAPIKeys(ctx context.Context, userID int64) ([]APIKey, error)
 	DeleteAPIKey(ctx context.Context, id int64) error
 	TouchAPIKey(ctx context.Context, id int64, at time.Time) error
+
+	// CreateGoal stores g with a new ID (g.ID is ignored) and returns it
+	// as stored: CreatedAt now if zero, at millisecond precision. A goal
+	// of the same name on the site is ErrConflict; a SiteID naming no site
+	// is ErrNotFound. Callers check the goal (app/sites); the store keeps
+	// it as given.
+	CreateGoal(ctx context.Context, g SiteGoal) (SiteGoal, error)
+	// ListGoals returns the site's goals, oldest first (by CreatedAt, then
+	// ID); none, also for an unknown site, is an empty list.
+	ListGoals(ctx context.Context, siteID int64) ([]SiteGoal, error)
+	// DeleteGoal removes a goal of the site; ErrNotFound if the site has
+	// no goal with that id (another site's goal included).
+	DeleteGoal(ctx context.Context, siteID, id int64) error
+
+	// CreateFunnel stores f with a new ID, like CreateGoal; its steps come
+	// back in the order given. A funnel of the same name on the site is
+	// ErrConflict; a SiteID naming no site is ErrNotFound.
+	CreateFunnel(ctx context.Context, f Funnel) (Funnel, error)
+	// ListFunnels returns the site's funnels, oldest first, like ListGoals.
+	ListFunnels(ctx context.Context, siteID int64) ([]Funnel, error)
+	// DeleteFunnel removes a funnel of the site; ErrNotFound if the site
+	// has none with that id.
+	DeleteFunnel(ctx context.Context, siteID, id int64) error
 
 	// PutSalt stores a salt unless one exists for that day, and returns the
 	// one stored (so concurrent creators agree).

@@ -50,6 +50,7 @@ func RunApp(t *testing.T, open func(t testing.TB) store.App) {
 		{"ListAPIKeys", appTestListAPIKeys},
 		{"TouchAPIKey", appTestTouchAPIKey},
 		{"DeleteAPIKey", appTestDeleteAPIKey},
+		{"Goals", appTestGoals},
 
 		{"PutSalt", appTestPutSalt},
 		{"PutSaltConcurrent", appTestPutSaltConcurrent},
