@@ -2,8 +2,6 @@ package postgres
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"os"
 	"strings"
@@ -15,65 +13,23 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/footfallhq/footfall/store"
+	"github.com/footfallhq/footfall/store/postgres/pgtest"
 	"github.com/footfallhq/footfall/store/storetest"
 )
 
-// testURL returns FOOTFALL_TEST_POSTGRES_URL, skipping the test when it is
-// unset, or failing it under CI=true, where every backend must be tested.
-func testURL(t testing.TB) string {
-	t.Helper()
-	url := os.Getenv("FOOTFALL_TEST_POSTGRES_URL")
-	if url == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("FOOTFALL_TEST_POSTGRES_URL is not set, and CI=true requires the PostgreSQL tests to run")
-		}
-		t.Skip("FOOTFALL_TEST_POSTGRES_URL is not set (e.g. postgres://footfall:footfall@127.0.0.1:5432/footfall_test?sslmode=disable): skipping the PostgreSQL tests")
-	}
-	return url
-}
+// testURL returns FOOTFALL_TEST_POSTGRES_URL or skips (fails under CI).
+func testURL(t testing.TB) string { return pgtest.BaseURL(t) }
 
-// testConfig creates a schema of its own for the test, dropped when the
-// test ends, and returns a pool configuration whose connections work in it:
-// tests share one database yet run in parallel without seeing each other.
+// testConfig returns a pool configuration whose connections work in a
+// schema of the test's own.
 func testConfig(t testing.TB) *pgxpool.Config {
 	t.Helper()
-	url := testURL(t)
-	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatalf("connect to FOOTFALL_TEST_POSTGRES_URL: %v", err)
-	}
-	defer admin.Close(ctx)
-	schema := "test_" + randomHex(t)
-	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("CREATE SCHEMA %s: %v", schema, err)
-	}
-	t.Cleanup(func() {
-		conn, err := pgx.Connect(ctx, url)
-		if err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("DROP SCHEMA %s: %v", schema, err)
-		}
-	})
-	cfg, err := pgxpool.ParseConfig(url)
+	cfg, err := pgxpool.ParseConfig(pgtest.URL(t))
 	if err != nil {
 		t.Fatalf("parse FOOTFALL_TEST_POSTGRES_URL: %v", err)
 	}
-	cfg.ConnConfig.RuntimeParams["search_path"] = schema
 	cfg.MaxConns = 8
 	return cfg
-}
-
-func randomHex(t testing.TB) string {
-	var b [8]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		t.Fatal(err)
-	}
-	return hex.EncodeToString(b[:])
 }
 
 // openTest opens a store in a fresh schema, closed when the test ends.
