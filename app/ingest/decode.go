@@ -27,7 +27,7 @@ const (
 
 // Request is one decoded /api/event body. It accepts Plausible's legacy
 // and current tracker bodies, long keys, and Footfall's performance
-// extension ("pf").
+// extension ("pf", see perf.go).
 type Request struct {
 	Name        string
 	URL         string
@@ -48,15 +48,6 @@ type Request struct {
 type Revenue struct {
 	Amount   float64
 	Currency string
-}
-
-// Perf holds real-user performance measurements in milliseconds (CLS is
-// unitless, TransferBytes bytes); 0 = not measured.
-type Perf struct {
-	LCP, INP, FCP, TTFB                    uint32
-	CLS                                    float32
-	DNS, Connect, TLS, Response, DOM, Load uint32
-	TransferBytes                          uint32
 }
 
 // InputError is a client mistake: the handler answers 4xx with Message.
@@ -90,13 +81,7 @@ type wire struct {
 	W        json.RawMessage `json:"w"`
 	SD       json.RawMessage `json:"sd"`
 	E        json.RawMessage `json:"e"`
-	PF       *perfWire       `json:"pf"`
-}
-
-type perfWire struct {
-	LCP, INP, FCP, TTFB, CLS               json.Number
-	DNS, Connect, TLS, Response, DOM, Load json.Number
-	Size                                   json.Number `json:"size"`
+	PF       json.RawMessage `json:"pf"`
 }
 
 // Decode parses and validates an event body. Every failure is an
@@ -157,14 +142,12 @@ func Decode(body []byte) (Request, error) {
 		r.ScreenWidth = int(n)
 	}
 	if n, ok := number(w.SD); ok {
-		r.ScrollDepth = int(math.Max(0, math.Min(100, n)))
+		r.ScrollDepth = int(math.Round(math.Max(0, math.Min(100, n))))
 	}
 	if n, ok := number(w.E); ok {
-		r.EngagementMS = int64(math.Max(0, math.Min(maxMS, n)))
+		r.EngagementMS = int64(math.Round(math.Max(0, math.Min(maxMS, n))))
 	}
-	if w.PF != nil {
-		r.Perf = w.PF.decode()
-	}
+	r.Perf = decodePerf(w.PF)
 	return r, nil
 }
 
@@ -306,29 +289,6 @@ func number(raw json.RawMessage) (float64, bool) {
 func truthy(raw json.RawMessage) bool {
 	n, ok := number(raw)
 	return string(raw) == "true" || (ok && n != 0)
-}
-
-func (p *perfWire) decode() Perf {
-	ms := func(n json.Number) uint32 {
-		f, err := n.Float64()
-		if err != nil || f <= 0 || math.IsNaN(f) {
-			return 0
-		}
-		return uint32(math.Min(f, maxMS))
-	}
-	var cls float32
-	if f, err := p.CLS.Float64(); err == nil && f > 0 && f < 100 {
-		cls = float32(f)
-	}
-	size := uint32(0)
-	if f, err := p.Size.Float64(); err == nil && f > 0 {
-		size = uint32(math.Min(f, math.MaxUint32))
-	}
-	return Perf{
-		LCP: ms(p.LCP), INP: ms(p.INP), FCP: ms(p.FCP), TTFB: ms(p.TTFB), CLS: cls,
-		DNS: ms(p.DNS), Connect: ms(p.Connect), TLS: ms(p.TLS), Response: ms(p.Response),
-		DOM: ms(p.DOM), Load: ms(p.Load), TransferBytes: size,
-	}
 }
 
 func truncateUTF8(s string, n int) string {

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"errors"
+	"math"
 	"strings"
 	"testing"
 
@@ -26,7 +27,7 @@ func TestDecode(t *testing.T) {
 		{"legacy revenue string", `{"n":"Buy","u":"https://example.com/","d":"example.com","$":"{\"amount\":1.5,\"currency\":\"GBP\"}"}`,
 			Request{Name: "Buy", URL: "https://example.com/", Domain: "example.com", Revenue: &Revenue{Amount: 1.5, Currency: "GBP"}, ScrollDepth: -1}},
 		{"performance extension", `{"n":"pageview","u":"https://example.com/","d":"example.com","pf":{"lcp":1834.6,"cls":0.12,"inp":96,"fcp":900,"ttfb":180,"dns":12,"connect":30,"tls":22,"response":45,"dom":1200,"load":2100,"size":34567}}`,
-			Request{Name: "pageview", URL: "https://example.com/", Domain: "example.com", ScrollDepth: -1, Perf: Perf{LCP: 1834, CLS: 0.12, INP: 96, FCP: 900, TTFB: 180, DNS: 12, Connect: 30, TLS: 22, Response: 45, DOM: 1200, Load: 2100, TransferBytes: 34567}}},
+			Request{Name: "pageview", URL: "https://example.com/", Domain: "example.com", ScrollDepth: -1, Perf: Perf{LCP: 1835, CLS: 0.12, HasCLS: true, INP: 96, FCP: 900, TTFB: 180, DNS: 12, Connect: 30, TLS: 22, Response: 45, DOM: 1200, Load: 2100, TransferBytes: 34567}}},
 		{"empty legacy props", `{"n":"pageview","u":"https://example.com/","d":"example.com","p":""}`,
 			Request{Name: "pageview", URL: "https://example.com/", Domain: "example.com", ScrollDepth: -1}},
 	}
@@ -91,6 +92,7 @@ func FuzzDecode(f *testing.F) {
 		`{"n":"pageview","u":"https://example.com/","d":"example.com","p":"{\"a\":\"b\"}"}`,
 		`{"n":"engagement","u":"https://example.com/","d":"example.com","sd":50,"e":1000}`,
 		`{"name":"x","url":"https://a.b/","domain":"a.b","pf":{"lcp":1,"cls":0.1}}`,
+		`{"n":"engagement","u":"https://a.b/","d":"a.b","sd":12.5,"e":300,"pf":{"nt":{"activationStart":0,"domainLookupStart":3,"domainLookupEnd":9,"connectStart":9,"secureConnectionStart":12,"connectEnd":30,"requestStart":31,"responseStart":80,"domContentLoadedEventStart":200,"loadEventStart":400,"transferSize":5000},"fcp":150.2,"lcp":300.7,"ls":[[100,0.1],[600,0.05]],"ix":[[7,64],[7,72],[9,40]],"ic":2}}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -108,6 +110,20 @@ func FuzzDecode(f *testing.F) {
 		}
 		if len(r.Props) > maxProps || r.ScrollDepth > 100 || r.ScrollDepth < -1 {
 			t.Fatalf("Decode(%q) = %+v outside limits", body, r)
+		}
+		p := r.Perf
+		for _, v := range []uint32{p.LCP, p.FCP, p.TTFB, p.Response, p.DOM, p.Load} {
+			if v > maxMilestoneMS {
+				t.Fatalf("Decode(%q) perf %+v: milestone beyond %d ms", body, p, maxMilestoneMS)
+			}
+		}
+		for _, v := range []uint32{p.DNS, p.Connect, p.TLS, p.INP} {
+			if v > maxPhaseMS {
+				t.Fatalf("Decode(%q) perf %+v: phase beyond %d ms", body, p, maxPhaseMS)
+			}
+		}
+		if p.CLS < 0 || p.CLS > maxCLS || math.IsNaN(float64(p.CLS)) || (p.CLS > 0 && !p.HasCLS) || p.TransferBytes > maxTransfer {
+			t.Fatalf("Decode(%q) perf %+v outside limits", body, p)
 		}
 	})
 }

@@ -143,7 +143,7 @@ func (in *Ingester) events(ctx context.Context, req Request, c Client) ([]store.
 			Device: ua.Device, Screen: screen,
 			Props:       req.Props,
 			ScrollDepth: int8(req.ScrollDepth),
-			LCPms:       req.Perf.LCP, CLS: req.Perf.CLS, HasCLS: req.Perf.CLS > 0, INPms: req.Perf.INP, FCPms: req.Perf.FCP, TTFBms: req.Perf.TTFB,
+			LCPms:       req.Perf.LCP, CLS: req.Perf.CLS, HasCLS: req.Perf.HasCLS, INPms: req.Perf.INP, FCPms: req.Perf.FCP, TTFBms: req.Perf.TTFB,
 			DNSms: req.Perf.DNS, ConnectMS: req.Perf.Connect, TLSms: req.Perf.TLS, ResponseMS: req.Perf.Response,
 			DOMms: req.Perf.DOM, LoadMS: req.Perf.Load, TransferBytes: req.Perf.TransferBytes,
 		}
