@@ -15,6 +15,7 @@ import (
 
 	"github.com/footfallhq/footfall/store"
 	"github.com/footfallhq/footfall/store/duckdb"
+	"github.com/footfallhq/footfall/store/postgres"
 	"github.com/footfallhq/footfall/store/sqlite"
 	"github.com/footfallhq/footfall/store/wal"
 )
@@ -47,7 +48,8 @@ func Events(ctx context.Context, rawURL string, o EventsOptions) (store.Events, 
 	return nil, fmt.Errorf("events store %s: unknown scheme %q (use duckdb:// or clickhouse://)", redact(rawURL), scheme)
 }
 
-// App opens the app-data store named by rawURL: sqlite://PATH. It does not
+// App opens the app-data store named by rawURL: sqlite://PATH or
+// postgres://user:pass@host:5432/db (postgresql:// too). It does not
 // migrate: call Migrate.
 func App(ctx context.Context, rawURL string) (store.App, error) {
 	scheme, path, err := split(rawURL)
@@ -61,7 +63,11 @@ func App(ctx context.Context, rawURL string) (store.App, error) {
 		}
 		return sqlite.Open(ctx, path)
 	case "postgres", "postgresql":
-		return nil, fmt.Errorf("app database %s: the PostgreSQL backend is not in this build yet; use sqlite://", redact(rawURL))
+		s, err := postgres.Open(ctx, path)
+		if err != nil {
+			return nil, fmt.Errorf("app database %s: %w", redact(rawURL), err)
+		}
+		return s, nil
 	}
 	return nil, fmt.Errorf("app database %s: unknown scheme %q (use sqlite:// or postgres://)", redact(rawURL), scheme)
 }
@@ -74,10 +80,14 @@ type QueueOptions struct {
 	// (store.SequencedAppender.LastSeq): replay skips what it already has.
 	StoredThrough uint64
 	Logger        *slog.Logger
+	// Consumer names this replica in the Redis consumer group (default:
+	// the host name); unused by the WAL.
+	Consumer string
 }
 
-// Queue opens the durable ingest queue: a WAL in dir (Redis comes with
-// the SaaS backends).
+// Queue opens the embedded durable ingest queue: a WAL in dir. With
+// FOOTFALL_REDIS_URL set the queue is a Redis stream instead: see
+// Shared.Queue.
 func Queue(dir string, o QueueOptions) (*wal.WAL, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("queue: %w", err)

@@ -23,9 +23,10 @@ type Cache struct {
 
 var _ store.Cache = (*Cache)(nil)
 
-// Cache returns a cache whose keys live under prefix (e.g. "footfall:cache:").
+// Cache returns a cache whose keys live under the client's prefix +
+// prefix (e.g. "cache:").
 func (c *Client) Cache(prefix string) *Cache {
-	return &Cache{rdb: c.rdb, prefix: prefix}
+	return &Cache{rdb: c.rdb, prefix: c.prefix + prefix}
 }
 
 // Get returns the value under key, or store.ErrNotFound.
@@ -117,10 +118,11 @@ type Limiter struct {
 
 var _ store.Limiter = (*Limiter)(nil)
 
-// Limiter returns a limiter whose keys live under prefix
-// (e.g. "footfall:rate:").
+// Limiter returns a limiter whose keys are the client's prefix + prefix +
+// the key, behind the "rate:" that redis_rate puts before every key; they
+// expire once their budget is full again.
 func (c *Client) Limiter(prefix string) *Limiter {
-	return &Limiter{l: redis_rate.NewLimiter(c.rdb), prefix: prefix}
+	return &Limiter{l: redis_rate.NewLimiter(c.rdb), prefix: c.prefix + prefix}
 }
 
 // Allow counts one event for key against lim.
@@ -150,14 +152,14 @@ type Locker struct {
 
 var _ store.Locker = (*Locker)(nil)
 
-// Locker returns a locker whose keys live under prefix
-// (e.g. "footfall:lock:") and whose locks expire after ttl (one minute if
+// Locker returns a locker whose keys live under the client's prefix +
+// prefix (e.g. "lock:") and whose locks expire after ttl (one minute if
 // not positive) when their holder dies.
 func (c *Client) Locker(prefix string, ttl time.Duration) *Locker {
 	if ttl <= 0 {
 		ttl = time.Minute
 	}
-	return &Locker{c: redislock.New(c.rdb), prefix: prefix, ttl: ttl}
+	return &Locker{c: redislock.New(c.rdb), prefix: c.prefix + prefix, ttl: ttl}
 }
 
 // Lock takes the lock named key, or returns store.ErrLocked at once.

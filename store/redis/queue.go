@@ -20,7 +20,7 @@ import (
 
 // QueueOptions configures Client.Queue. The zero value is usable.
 type QueueOptions struct {
-	// Stream is the stream's key; default "footfall:events".
+	// Stream is the stream's key; default the client's prefix + "events".
 	Stream string
 	// Group is the consumer group all replicas read in; default "footfall".
 	Group string
@@ -53,7 +53,7 @@ type QueueOptions struct {
 
 func (o QueueOptions) withDefaults() QueueOptions {
 	if o.Stream == "" {
-		o.Stream = "footfall:events"
+		o.Stream = DefaultPrefix + "events"
 	}
 	if o.Group == "" {
 		o.Group = "footfall"
@@ -173,6 +173,9 @@ return {r[1], moved}
 // Queue opens the ingest queue on the stream, creating the stream and the
 // consumer group if needed.
 func (c *Client) Queue(ctx context.Context, o QueueOptions) (*Queue, error) {
+	if o.Stream == "" {
+		o.Stream = c.prefix + "events"
+	}
 	o = o.withDefaults()
 	q := &Queue{
 		rdb: c.rdb, opts: o,

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	neturl "net/url"
 	"strings"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -25,22 +26,54 @@ import (
 // Client is a connection pool to one Redis server, from which the queue,
 // cache, limiter and locker are made. Close it after them.
 type Client struct {
-	rdb *goredis.Client
-	log *slog.Logger
+	rdb    *goredis.Client
+	log    *slog.Logger
+	prefix string
 }
 
+// DefaultPrefix starts the name of every key Footfall uses, unless the URL
+// names another (?prefix=…), so that one Redis database can serve other
+// programs or several installs.
+const DefaultPrefix = "footfall:"
+
 // Open connects to the server named by url (redis://[user:pass@]host:port/db
-// or rediss:// for TLS) and checks that it answers. logger may be nil.
+// or rediss:// for TLS; ?prefix=P sets the key prefix, see DefaultPrefix)
+// and checks that it answers. logger may be nil.
 func Open(ctx context.Context, url string, logger *slog.Logger) (*Client, error) {
+	url, prefix, err := cutPrefix(url)
+	if err != nil {
+		return nil, err
+	}
 	opts, err := goredis.ParseURL(url)
 	if err != nil {
 		// The parse error can quote the URL, password included.
 		return nil, errors.New("redis: cannot parse the Redis URL")
 	}
-	return OpenOptions(ctx, opts, logger)
+	c, err := OpenOptions(ctx, opts, logger)
+	if err != nil {
+		return nil, err
+	}
+	c.prefix = prefix
+	return c, nil
 }
 
-// OpenOptions is Open with parsed options.
+// cutPrefix removes the prefix parameter, which is ours, not go-redis's.
+func cutPrefix(raw string) (url, prefix string, err error) {
+	u, err := neturl.Parse(raw)
+	if err != nil {
+		return "", "", errors.New("redis: cannot parse the Redis URL")
+	}
+	q := u.Query()
+	prefix = DefaultPrefix
+	if q.Has("prefix") {
+		prefix = q.Get("prefix")
+		q.Del("prefix")
+		u.RawQuery = q.Encode()
+	}
+	return u.String(), prefix, nil
+}
+
+// OpenOptions is Open with parsed options and the default key prefix.
 func OpenOptions(ctx context.Context, opts *goredis.Options, logger *slog.Logger) (*Client, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -50,10 +83,13 @@ func OpenOptions(ctx context.Context, opts *goredis.Options, logger *slog.Logger
 		rdb.Close()
 		return nil, fmt.Errorf("redis: open %s: %w", opts.Addr, unavailable(err))
 	}
-	c := &Client{rdb: rdb, log: logger.With("component", "redis")}
+	c := &Client{rdb: rdb, log: logger.With("component", "redis"), prefix: DefaultPrefix}
 	c.warnWithoutAOF(ctx)
 	return c, nil
 }
+
+// Prefix is what the name of every key of this client starts with.
+func (c *Client) Prefix() string { return c.prefix }
 
 // warnWithoutAOF logs when the server would lose acknowledged events on a
 // restart. Managed services may refuse CONFIG GET: then nothing is said.

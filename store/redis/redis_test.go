@@ -1,28 +1,22 @@
 package redis
 
 import (
-	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"os"
+	"strings"
 	"testing"
+	"time"
 
 	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/footfallhq/footfall/store/redis/redistest"
 )
 
-// testClient connects to FOOTFALL_TEST_REDIS_URL, skipping the test when
-// it is unset, or failing it under CI=true, where every backend must be
-// tested. The client is closed when the test ends.
+// testClient connects to FOOTFALL_TEST_REDIS_URL with an empty key
+// prefix (tests choose theirs with testPrefix), skipping the test when it
+// is unset, or failing it under CI=true. The client is closed when the
+// test ends.
 func testClient(t testing.TB) *Client {
 	t.Helper()
-	url := os.Getenv("FOOTFALL_TEST_REDIS_URL")
-	if url == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("FOOTFALL_TEST_REDIS_URL is not set, and CI=true requires the Redis tests to run")
-		}
-		t.Skip("FOOTFALL_TEST_REDIS_URL is not set (e.g. redis://127.0.0.1:6379/0): skipping the Redis tests")
-	}
-	c, err := Open(t.Context(), url, nil)
+	c, err := Open(t.Context(), redistest.RawURL(t), nil)
 	if err != nil {
 		t.Fatalf("Open(FOOTFALL_TEST_REDIS_URL): %v", err)
 	}
@@ -31,28 +25,39 @@ func testClient(t testing.TB) *Client {
 }
 
 // testPrefix returns a key prefix of the test's own, whose keys are
-// deleted when the test ends: tests share one Redis database yet run in
-// parallel without seeing each other.
-func testPrefix(t testing.TB, c *Client) string {
+// deleted when the test ends.
+func testPrefix(t testing.TB, _ *Client) string {
 	t.Helper()
-	var b [8]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		t.Fatal(err)
-	}
-	prefix := "footfall-test:" + hex.EncodeToString(b[:]) + ":"
-	t.Cleanup(func() {
-		ctx := context.Background()
-		iter := c.rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
-		var keys []string
-		for iter.Next(ctx) {
-			keys = append(keys, iter.Val())
-		}
-		if len(keys) > 0 {
-			c.rdb.Del(ctx, keys...)
-		}
-	})
-	return prefix
+	return redistest.Prefix(t)
 }
 
 // rawClient is the underlying client, for tests that look behind the API.
 func rawClient(c *Client) *goredis.Client { return c.rdb }
+
+// TestOpenPrefix: the URL's prefix parameter names every key, and is not
+// passed on to go-redis (which would refuse it).
+func TestOpenPrefix(t *testing.T) {
+	c, err := Open(t.Context(), redistest.URL(t), nil)
+	if err != nil {
+		t.Fatalf("Open(URL with prefix): %v", err)
+	}
+	defer c.Close()
+	if !strings.HasPrefix(c.Prefix(), "footfall-test:") {
+		t.Errorf("Prefix() = %q, want the URL's", c.Prefix())
+	}
+	cache := c.Cache("cache:")
+	if err := cache.Set(t.Context(), "k", []byte("v"), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if n := c.rdb.Exists(t.Context(), c.Prefix()+"cache:k").Val(); n != 1 {
+		t.Errorf("key %q exists = %d, want 1", c.Prefix()+"cache:k", n)
+	}
+	d, err := Open(t.Context(), redistest.BaseURL(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if d.Prefix() != DefaultPrefix {
+		t.Errorf("Prefix() without a prefix parameter = %q, want %q", d.Prefix(), DefaultPrefix)
+	}
+}
