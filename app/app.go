@@ -52,6 +52,10 @@ type App struct {
 
 	geo *geo.Locator
 
+	backupMetricsOnce sync.Once
+	backupLastOK      prometheus.Gauge
+	backupLastBytes   prometheus.Gauge
+
 	closeOnce sync.Once
 	closeErr  error
 }

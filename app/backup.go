@@ -10,6 +10,7 @@ import (
 	"github.com/footfallhq/footfall/app/backup"
 	"github.com/footfallhq/footfall/app/web"
 	"github.com/footfallhq/footfall/store/open"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // BackupKey returns the key of FOOTFALL_BACKUP_KEY, nil when unset.
@@ -48,9 +49,34 @@ func (a *App) WriteBackup(ctx context.Context, dir string, key *backup.Key) (str
 	if !filepath.IsAbs(dir) {
 		return "", backup.Manifest{}, fmt.Errorf("backup: %q is not an absolute path", dir)
 	}
-	return backup.Write(ctx, dir, backup.Source{
+	path, m, err := backup.Write(ctx, dir, backup.Source{
 		App: appDB, Events: events, SecretPath: a.Config.Path("secret.key"), Version: a.Version,
 	}, backup.Options{Key: key})
+	if err != nil {
+		return "", backup.Manifest{}, err
+	}
+	a.recordBackup(m)
+	return path, m, nil
+}
+
+// recordBackup exports the last successful backup's time and size, so an
+// alert can fire when backups stop.
+func (a *App) recordBackup(m backup.Manifest) {
+	a.backupMetricsOnce.Do(func() {
+		a.backupLastOK = prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "footfall_backup_last_success_timestamp_seconds", Help: "Unix time of the last backup this process wrote successfully.",
+		})
+		a.backupLastBytes = prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "footfall_backup_last_size_bytes", Help: "Size of the last backup this process wrote.",
+		})
+		a.Registry.MustRegister(a.backupLastOK, a.backupLastBytes)
+	})
+	var size int64
+	for _, f := range m.Files {
+		size += f.Size
+	}
+	a.backupLastOK.Set(float64(m.Created.Add(m.Took).Unix()))
+	a.backupLastBytes.Set(float64(size))
 }
 
 // scheduledBackup is the daily job of FOOTFALL_BACKUP_DIR: a backup, then

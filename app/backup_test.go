@@ -47,6 +47,19 @@ func TestScheduledBackup(t *testing.T) {
 	if err := a.scheduledBackup(ctx); err != nil {
 		t.Fatalf("scheduledBackup: %v", err)
 	}
+	mfs, err := a.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last float64
+	for _, mf := range mfs {
+		if mf.GetName() == "footfall_backup_last_success_timestamp_seconds" {
+			last = mf.GetMetric()[0].GetGauge().GetValue()
+		}
+	}
+	if since := time.Since(time.Unix(int64(last), 0)); since < 0 || since > time.Minute {
+		t.Errorf("footfall_backup_last_success_timestamp_seconds = %v, want about now", last)
+	}
 	list, err := backup.List(backups)
 	if err != nil {
 		t.Fatal(err)
