@@ -200,6 +200,7 @@ func (a *App) WebDeps(assets fs.FS) (web.Deps, error) {
 		Ingester:       a.Ingester,
 		Stats:          a.Stats,
 		Credentials:    a.DB,
+		Sites:          a.DB,
 		Ready:          a.Ready,
 		Assets:         assets,
 		TrustedProxies: proxies,

@@ -18,6 +18,18 @@ func routes(e *echo.Echo, d Deps) {
 	e.POST("/api/v2/query", st.query)
 	e.OPTIONS("/api/v2/query", st.preflight)
 
+	si := &sitesHandler{db: d.Sites, authenticate: st.authenticate}
+	e.GET("/api/v1/sites", si.list)
+	e.POST("/api/v1/sites", si.create)
+	e.GET("/api/v1/sites/goals", si.goals)
+	e.PUT("/api/v1/sites/goals", si.putGoal)
+	e.DELETE("/api/v1/sites/goals/:goal_id", si.deleteGoal)
+	e.GET("/api/v1/sites/funnels", si.funnels)
+	e.PUT("/api/v1/sites/funnels", si.putFunnel)
+	e.DELETE("/api/v1/sites/funnels/:funnel_id", si.deleteFunnel)
+	e.GET("/api/v1/sites/:site_id", si.get)
+	e.DELETE("/api/v1/sites/:site_id", si.delete)
+
 	h := &healthHandler{ready: d.Ready, version: d.Version}
 	e.GET("/healthz", h.live)
 	e.HEAD("/healthz", h.live)

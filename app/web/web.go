@@ -40,6 +40,7 @@ type Deps struct {
 	Ingester       Ingester
 	Stats          Stats
 	Credentials    Credentials
+	Sites          SiteStore                       // the Sites API, /api/v1/sites…
 	Ready          func(ctx context.Context) error // nil error = ready
 	Assets         fs.FS                           // the embedded assets/ tree
 	TrustedProxies []netip.Prefix

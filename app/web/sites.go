@@ -1,0 +1,254 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/footfallhq/footfall/app/sites"
+	"github.com/footfallhq/footfall/store"
+	"github.com/labstack/echo/v4"
+)
+
+// SiteStore is the part of the app store behind /api/v1/sites.
+type SiteStore interface {
+	CreateSite(ctx context.Context, s store.Site) (store.Site, error)
+	SiteByDomain(ctx context.Context, domain string) (store.Site, error)
+	ListSites(ctx context.Context) ([]store.Site, error)
+	DeleteSite(ctx context.Context, id int64) error
+
+	CreateGoal(ctx context.Context, g store.SiteGoal) (store.SiteGoal, error)
+	ListGoals(ctx context.Context, siteID int64) ([]store.SiteGoal, error)
+	DeleteGoal(ctx context.Context, siteID, id int64) error
+	CreateFunnel(ctx context.Context, f store.Funnel) (store.Funnel, error)
+	ListFunnels(ctx context.Context, siteID int64) ([]store.Funnel, error)
+	DeleteFunnel(ctx context.Context, siteID, id int64) error
+}
+
+// sitesMaxBody bounds a Sites API request body; the largest, a funnel of
+// eight steps at their longest, is a few kilobytes.
+const sitesMaxBody = 64 << 10
+
+// Site list pages: Plausible's default and ceiling.
+const (
+	sitesDefaultLimit = 100
+	sitesMaxLimit     = 1000
+)
+
+// sitesHandler serves the Sites API (/api/v1/sites…), shaped like
+// Plausible's, plus funnels in the same style. A key's user manages the
+// sites they own; an admin's key manages every site. A site the key may
+// not manage answers exactly as a missing one does, so a key cannot learn
+// which domains other tenants track.
+type sitesHandler struct {
+	db SiteStore
+	// authenticate resolves the Authorization header to a user, as the
+	// stats API does (statsHandler.authenticate).
+	authenticate func(ctx context.Context, header string) (store.User, error)
+}
+
+// siteJSON is a site as the API shows it.
+type siteJSON struct {
+	Domain   string `json:"domain"`
+	TimeZone string `json:"timezone"`
+}
+
+// deletedJSON is every DELETE's answer.
+var deletedJSON = map[string]bool{"deleted": true}
+
+// user authenticates the request's API key.
+func (h *sitesHandler) user(c echo.Context) (store.User, error) {
+	return h.authenticate(c.Request().Context(), c.Request().Header.Get("Authorization"))
+}
+
+func siteNotFound(domain string) *Error {
+	return apiError(http.StatusNotFound, "site_not_found",
+		fmt.Sprintf("no site %q that this API key may manage", domain))
+}
+
+// site looks up the site named by domain (site_id in the API) that user
+// may manage. Missing and forbidden are the same answer.
+func (h *sitesHandler) site(ctx context.Context, user store.User, domain string) (store.Site, error) {
+	if domain == "" {
+		return store.Site{}, apiError(http.StatusBadRequest, "invalid_request", "site_id (the site's domain) is required")
+	}
+	d, err := sites.Domain(domain)
+	if err != nil {
+		return store.Site{}, siteNotFound(domain)
+	}
+	s, err := h.db.SiteByDomain(ctx, d)
+	if errors.Is(err, store.ErrNotFound) || err == nil && !mayManage(user, s) {
+		return store.Site{}, siteNotFound(domain)
+	}
+	return s, err
+}
+
+func mayManage(u store.User, s store.Site) bool {
+	return u.Admin || s.OwnerID == u.ID
+}
+
+// list is GET /api/v1/sites: the sites the key may manage, by creation,
+// limit per page (default 100, at most 1000); meta.after, when not null,
+// is the cursor of the next page (?after=…).
+func (h *sitesHandler) list(c echo.Context) error {
+	user, err := h.user(c)
+	if err != nil {
+		return err
+	}
+	limit := sitesDefaultLimit
+	if v := c.QueryParam("limit"); v != "" {
+		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > sitesMaxLimit {
+			return apiError(http.StatusBadRequest, "invalid_request", fmt.Sprintf("limit must be a number from 1 to %d", sitesMaxLimit))
+		}
+	}
+	var after int64
+	if v := c.QueryParam("after"); v != "" {
+		if after, err = strconv.ParseInt(v, 10, 64); err != nil || after < 0 {
+			return apiError(http.StatusBadRequest, "invalid_request", "after must be the cursor a previous page returned in meta.after")
+		}
+	}
+	all, err := h.db.ListSites(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	out := []siteJSON{}
+	var (
+		next *string // the last ID shown, when more follow
+		last int64
+	)
+	for _, s := range all { // by ID ascending
+		if s.ID <= after || !mayManage(user, s) {
+			continue
+		}
+		if len(out) == limit {
+			cursor := strconv.FormatInt(last, 10)
+			next = &cursor
+			break
+		}
+		out = append(out, siteJSON{s.Domain, s.TimeZone})
+		last = s.ID
+	}
+	return c.JSON(http.StatusOK, map[string]any{
+		"sites": out,
+		"meta":  map[string]any{"after": next, "limit": limit},
+	})
+}
+
+// create is POST /api/v1/sites {domain, timezone}: a new site owned by the
+// key's user.
+func (h *sitesHandler) create(c echo.Context) error {
+	user, err := h.user(c)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Domain   string `json:"domain"`
+		TimeZone string `json:"timezone"`
+	}
+	if err := decodeRequest(c, &req); err != nil {
+		return err
+	}
+	domain, err := sites.Domain(req.Domain)
+	if err != nil {
+		return apiError(http.StatusBadRequest, "invalid_site", err.Error())
+	}
+	tz, err := sites.TimeZone(req.TimeZone)
+	if err != nil {
+		return apiError(http.StatusBadRequest, "invalid_site", err.Error())
+	}
+	s, err := h.db.CreateSite(c.Request().Context(), store.Site{Domain: domain, TimeZone: tz, OwnerID: user.ID})
+	if errors.Is(err, store.ErrConflict) {
+		return apiError(http.StatusConflict, "site_exists", fmt.Sprintf("a site %s already exists", domain))
+	}
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, siteJSON{s.Domain, s.TimeZone})
+}
+
+// get is GET /api/v1/sites/:site_id.
+func (h *sitesHandler) get(c echo.Context) error {
+	user, err := h.user(c)
+	if err != nil {
+		return err
+	}
+	s, err := h.site(c.Request().Context(), user, c.Param("site_id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, siteJSON{s.Domain, s.TimeZone})
+}
+
+// delete is DELETE /api/v1/sites/:site_id: the site, its goals and
+// funnels. Its events stay until retention removes them, and new ones are
+// refused.
+func (h *sitesHandler) delete(c echo.Context) error {
+	user, err := h.user(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	s, err := h.site(ctx, user, c.Param("site_id"))
+	if err != nil {
+		return err
+	}
+	if err := h.db.DeleteSite(ctx, s.ID); errors.Is(err, store.ErrNotFound) {
+		return siteNotFound(c.Param("site_id")) // deleted meanwhile
+	} else if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, deletedJSON)
+}
+
+// decodeRequest reads a JSON object into v, or form fields (URL-encoded
+// or multipart, as `curl -F` sends them; Plausible's docs use both) into
+// v's string fields of the same JSON names.
+func decodeRequest(c echo.Context, v any) error {
+	body, err := readBody(c, sitesMaxBody)
+	if err != nil {
+		return err
+	}
+	ct, params, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
+	var form url.Values
+	switch ct {
+	case echo.MIMEApplicationForm:
+		if form, err = url.ParseQuery(string(body)); err != nil {
+			return apiError(http.StatusBadRequest, "invalid_request", "the form body is malformed")
+		}
+	case echo.MIMEMultipartForm:
+		mf, err := multipart.NewReader(bytes.NewReader(body), params["boundary"]).ReadForm(sitesMaxBody)
+		if err != nil {
+			return apiError(http.StatusBadRequest, "invalid_request", "the multipart form body is malformed")
+		}
+		defer mf.RemoveAll()
+		form = mf.Value
+	}
+	if form != nil {
+		fields := make(map[string]string, len(form))
+		for k, vs := range form {
+			fields[k] = vs[0]
+		}
+		// Form values are strings, as are the fields they fill.
+		body, _ = json.Marshal(fields)
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		return apiError(http.StatusBadRequest, "invalid_request", "the body must be a JSON object (or form fields) with the documented fields: "+jsonProblem(err))
+	}
+	return nil
+}
+
+// jsonProblem says briefly what was wrong with a JSON body.
+func jsonProblem(err error) string {
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) && typeErr.Field != "" {
+		return fmt.Sprintf("%s should be a %s", typeErr.Field, typeErr.Type)
+	}
+	return err.Error()
+}
