@@ -56,6 +56,8 @@ func commands() []command {
 		{"site", "add DOMAIN [--owner EMAIL] [--timezone TZ] | list | remove DOMAIN", "manage sites", site},
 		{"user", "create --email E [--password P] [--admin] | list | reset-password --email E", "manage users", user},
 		{"apikey", "create --email E [--name N]", "create an API key (printed alone on the last line)", apikey},
+		{"goal", "add --site D (--event NAME | --page PATH) [--name N] | list --site D | remove --site D ID", "manage a site's goals", goalCmd},
+		{"funnel", "add --site D --name N --step event:NAME|page:PATH … | list --site D | remove --site D ID", "manage a site's funnels (2 to 8 steps)", funnelCmd},
 		{"migrate", "", "apply database migrations and exit", migrate},
 		{"compact", "", "rewrite the events database compactly (stop the server first)", compact},
 		{"bench", "[--url U] [--site S] [--key K] [-c N] [--duration D] [--requests N] [--noop]", "load-test a running server on loopback", benchCmd},
