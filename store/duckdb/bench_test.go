@@ -132,3 +132,38 @@ func BenchmarkQuery(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkDashboard times one full dashboard view (storetest's
+// DashboardQueries, run one after another) over a million events of one
+// site, unfiltered and with one filter. ms/view is the figure of DESIGN §8.
+func BenchmarkDashboard(b *testing.B) {
+	s := open(b, filepath.Join(b.TempDir(), "events.duckdb"))
+	loadBench(b, s, benchData())
+	to := benchFrom.AddDate(0, 0, 30)
+	for _, c := range []struct {
+		name    string
+		filters []store.Filter
+	}{
+		{"all", nil},
+		{"country", []store.Filter{{Op: "is", Dimension: "visit:country", Values: []string{"DE"}}}},
+		{"page", []store.Filter{{Op: "is", Dimension: "event:page", Values: []string{"/pricing"}}}},
+	} {
+		qs := storetest.DashboardQueries(1, benchFrom, to, "Europe/Berlin", c.filters)
+		b.Run(c.name, func(b *testing.B) {
+			per := make([]time.Duration, len(qs))
+			for b.Loop() {
+				for i, q := range qs {
+					start := time.Now()
+					if _, err := s.Query(b.Context(), q.Query); err != nil {
+						b.Fatalf("%s: %v", q.Name, err)
+					}
+					per[i] += time.Since(start)
+				}
+			}
+			b.ReportMetric(b.Elapsed().Seconds()*1000/float64(b.N), "ms/view")
+			for i, q := range qs {
+				b.Logf("%-16s %6.1f ms", q.Name, per[i].Seconds()*1000/float64(b.N))
+			}
+		})
+	}
+}

@@ -199,7 +199,7 @@ func compile(q store.Query) (compiled, error) {
 
 	var b builder
 	// r: the rows in range. Every later part reads these columns only.
-	b.WriteString("WITH r AS (SELECT *, name <> 'engagement' AS act, " +
+	b.WriteString("WITH r AS (SELECT " + strings.Join(k.columns(), ", ") + ", name <> 'engagement' AS act, " +
 		"CASE WHEN name = 'engagement' THEN 'pageview' ELSE name END AS ename " +
 		"FROM events WHERE site_id = " + b.param(q.SiteID) +
 		" AND ts >= " + b.param(ceilMilli(q.From)) + " AND ts < " + b.param(ceilMilli(q.To)) + ")")
@@ -261,16 +261,18 @@ func compile(q store.Query) (compiled, error) {
 	}
 	b.WriteString(")")
 
-	// m: the rows that count, one per goal completed by event:goal.
-	b.WriteString(", m AS (SELECT b.*")
+	// m: the rows that count, one per goal completed by event:goal. Page
+	// goals are matched against the distinct paths (a few thousand), not
+	// every row, and joined back by path.
 	if k.goalDim >= 0 {
-		b.WriteString(", g.goal AS " + k.dims[k.goalDim] + " FROM b JOIN g ON " +
-			"(g.goal_event <> '' AND b.ename = g.goal_event) OR " +
-			"(g.goal_re <> '' AND b.ename = 'pageview' AND regexp_matches(b.pathname, g.goal_re))")
+		d := k.dims[k.goalDim]
+		b.WriteString(", gp AS (SELECT p.pathname, g.goal FROM (SELECT DISTINCT pathname FROM r WHERE ename = 'pageview') AS p " +
+			"JOIN g ON g.goal_re <> '' AND regexp_matches(p.pathname, g.goal_re))" +
+			", m AS (SELECT b.*, g.goal AS " + d + " FROM b JOIN g ON g.goal_event <> '' AND b.ename = g.goal_event WHERE conv" +
+			" UNION ALL SELECT b.*, gp.goal AS " + d + " FROM b JOIN gp ON b.ename = 'pageview' AND b.pathname = gp.pathname WHERE conv)")
 	} else {
-		b.WriteString(" FROM b")
+		b.WriteString(", m AS (SELECT * FROM b WHERE conv)")
 	}
-	b.WriteString(" WHERE conv)")
 
 	groupBy := ""
 	if len(k.dims) > 0 {
@@ -288,9 +290,10 @@ func compile(q store.Query) (compiled, error) {
 		"count(*) FILTER (WHERE act) AS n_act, " +
 		"count(DISTINCT visitor_id) FILTER (WHERE act) AS n_visitors, " +
 		"count(DISTINCT session_id) FILTER (WHERE act) AS n_visits, " +
-		"count(*) FILTER (WHERE act AND name = 'pageview') AS n_pageviews, " +
-		"sum(revenue_amount) FILTER (WHERE act) AS rev_sum, " +
-		"count(revenue_amount) FILTER (WHERE act) AS rev_n")
+		"count(*) FILTER (WHERE act AND name = 'pageview') AS n_pageviews")
+	if slices.ContainsFunc(q.Metrics, func(m string) bool { return slices.Contains(store.RevenueMetrics, m) }) {
+		b.WriteString(", sum(revenue_amount) FILTER (WHERE act) AS rev_sum, count(revenue_amount) FILTER (WHERE act) AS rev_n")
+	}
 	for _, m := range q.Metrics {
 		pm, ok := store.ParsePerfMetric(m)
 		if !ok {
@@ -464,6 +467,50 @@ func (k *compiler) column(b *builder, d string) string {
 	return store.Dimensions[d]
 }
 
+// columns lists the events columns the query reads: only those are
+// carried through the parts, which DuckDB may materialise.
+func (k *compiler) columns() []string {
+	set := map[string]bool{"ts": true, "visitor_id": true, "session_id": true, "name": true, "pathname": true}
+	addDim := func(d string) {
+		if code, ok := store.NameDimensions[d]; ok {
+			d = code
+		}
+		if col, ok := store.Dimensions[d]; ok {
+			set[col] = true
+		} else if strings.HasPrefix(d, store.PropsPrefix) {
+			set["props"] = true
+		}
+	}
+	for _, d := range k.q.Dimensions {
+		addDim(d)
+	}
+	var walk func(fs []store.Filter)
+	walk = func(fs []store.Filter) {
+		for _, f := range fs {
+			addDim(f.Dimension)
+			walk(f.Children)
+		}
+	}
+	walk(k.q.Filters)
+	for _, m := range k.q.Metrics {
+		switch {
+		case slices.Contains(store.RevenueMetrics, m):
+			set["revenue_amount"] = true
+		case slices.Contains(store.PageMetrics, m):
+			set["scroll_depth"], set["engagement_ms"] = true, true
+		}
+		if pm, ok := store.ParsePerfMetric(m); ok {
+			set[pm.Column] = true
+		}
+	}
+	cols := make([]string, 0, len(set))
+	for c := range set {
+		cols = append(cols, c)
+	}
+	slices.Sort(cols)
+	return cols
+}
+
 func usesExitPage(f store.Filter) bool {
 	return f.Dimension == store.DimExitPage || slices.ContainsFunc(f.Children, usesExitPage)
 }
@@ -580,7 +627,8 @@ func (k *compiler) goalFilter(b *builder, f store.Filter) error {
 		if g.EventName != "" {
 			parts = append(parts, "ename = "+b.param(g.EventName))
 		} else {
-			parts = append(parts, "(ename = 'pageview' AND regexp_matches(pathname, "+b.param(store.PageRegexp(g.Page))+"))")
+			// The expression is tried on the distinct paths, not on every row.
+			parts = append(parts, "(ename = 'pageview' AND pathname IN (SELECT DISTINCT pathname FROM r WHERE regexp_matches(pathname, "+b.param(store.PageRegexp(g.Page))+")))")
 		}
 	}
 	cond := "(" + strings.Join(parts, " OR ") + ")"
