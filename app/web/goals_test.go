@@ -42,6 +42,14 @@ func TestGoalsAPI(t *testing.T) {
 	if blog.DisplayName != "Visit /blog/**" || blog.GoalType != "page" || blog.PagePath == nil || *blog.PagePath != "/blog/**" || blog.EventName != nil {
 		t.Errorf("PUT page goal = %+v, want Visit /blog/**", blog)
 	}
+	// `curl -d '{…}'` sends JSON labelled as a form.
+	req = httptest.NewRequest("PUT", "/api/v1/sites/goals", strings.NewReader(`{"site_id":"alice.example","goal_type":"event","event_name":"Signup"}`))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	var curled goalJSON
+	st.send(t, st.alice, req).decode(t, "PUT JSON labelled as a form", &curled)
+	if diff := cmp.Diff(signup, curled); diff != "" {
+		t.Errorf("PUT JSON labelled as a form (-want +got):\n%s", diff)
+	}
 	req = httptest.NewRequest("PUT", "/api/v1/sites/goals", strings.NewReader("site_id=alice.example&goal_type=page&page_path=/pricing&display_name=Pricing"))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	var pricing goalJSON

@@ -135,10 +135,14 @@ func (h *sitesHandler) list(c echo.Context) error {
 		out = append(out, siteJSON{s.Domain, s.TimeZone})
 		last = s.ID
 	}
-	return c.JSON(http.StatusOK, map[string]any{
-		"sites": out,
-		"meta":  map[string]any{"after": next, "limit": limit},
-	})
+	type meta struct {
+		After *string `json:"after"`
+		Limit int     `json:"limit"`
+	}
+	return c.JSON(http.StatusOK, struct {
+		Sites []siteJSON `json:"sites"`
+		Meta  meta       `json:"meta"`
+	}{out, meta{next, limit}})
 }
 
 // create is POST /api/v1/sites {domain, timezone}: a new site owned by the
@@ -217,12 +221,15 @@ func decodeRequest(c echo.Context, v any) error {
 	}
 	ct, params, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
 	var form url.Values
-	switch ct {
-	case echo.MIMEApplicationForm:
+	switch {
+	case ct == echo.MIMEApplicationForm && bytes.HasPrefix(bytes.TrimSpace(body), []byte("{")):
+		// `curl -d '{…}'` labels JSON as a form; no form of ours starts
+		// with a brace.
+	case ct == echo.MIMEApplicationForm:
 		if form, err = url.ParseQuery(string(body)); err != nil {
 			return apiError(http.StatusBadRequest, "invalid_request", "the form body is malformed")
 		}
-	case echo.MIMEMultipartForm:
+	case ct == echo.MIMEMultipartForm:
 		mf, err := multipart.NewReader(bytes.NewReader(body), params["boundary"]).ReadForm(sitesMaxBody)
 		if err != nil {
 			return apiError(http.StatusBadRequest, "invalid_request", "the multipart form body is malformed")
