@@ -103,6 +103,8 @@ func TestOperationalEndpoints(t *testing.T) {
 		{"GET", "/metrics", []string{"Authorization", "Bearer s3cret-token"}, 200, "footfall_events_received_total"},
 		{"GET", "/js/script.js", nil, 200, "api/event"},
 		{"GET", "/js/script.0000.js", nil, 404, "not_found"},
+		{"GET", "/js/script.core.js", nil, 200, "api/event"},
+		{"GET", "/js/script.core.0000.js", nil, 404, "not_found"},
 		{"GET", "/", nil, 200, "data-domain"},
 		{"GET", "/no/such/page", nil, 404, "not_found"},
 		{"DELETE", "/healthz", nil, 405, "method_not_allowed"},
@@ -119,6 +121,19 @@ func TestOperationalEndpoints(t *testing.T) {
 	r := ta.do(t, "GET", "/js/script.js", "")
 	if cc := r.header.Get("Cache-Control"); !strings.Contains(cc, "max-age=3600") {
 		t.Errorf("tracker Cache-Control = %q", cc)
+	}
+	// Browsers get the tracker gzipped; its hashed variants are immutable.
+	for _, name := range []string{"script.js", "script.core.js"} {
+		r := ta.do(t, "GET", "/js/"+name, "", "Accept-Encoding", "gzip, br")
+		if r.status != 200 || r.header.Get("Content-Encoding") != "gzip" || r.header.Get("ETag") == "" {
+			t.Errorf("GET /js/%s (gzip) = %d, headers %v", name, r.status, r.header)
+		}
+		hash := strings.Trim(r.header.Get("ETag"), `"`)
+		hashed := "/js/" + strings.TrimSuffix(name, ".js") + "." + hash + ".js"
+		if r := ta.do(t, "GET", hashed, "", "Accept-Encoding", "identity"); r.status != 200 || !strings.Contains(r.body, "api/event") ||
+			!strings.Contains(r.header.Get("Cache-Control"), "immutable") || r.header.Get("Content-Encoding") != "" {
+			t.Errorf("GET %s = %d %.80s, headers %v", hashed, r.status, r.body, r.header)
+		}
 	}
 	// The hashed URL named on the home page is immutable.
 	home := ta.do(t, "GET", "/", "").body

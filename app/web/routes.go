@@ -43,7 +43,8 @@ func routes(e *echo.Echo, d Deps) {
 	a := &assetHandler{fs: d.Assets, baseURL: d.BaseURL}
 	e.GET("/js/script.js", a.tracker)
 	e.HEAD("/js/script.js", a.tracker)
-	e.GET("/js/:file", a.hashedTracker)
+	e.GET("/js/:file", a.tracker)
+	e.HEAD("/js/:file", a.tracker)
 	e.GET("/", a.home)
 }
 

@@ -117,7 +117,11 @@
 
     on('scroll', measure)
     on('visibilitychange', () => (d.visibilityState < 'v' ? report() : tick()), d) // "hidden" or "visible"
-    on('pagehide', report)
+    // The page is gone: its clock stops with this report.
+    on('pagehide', () => {
+      report()
+      visibleSince = 0
+    })
   }
 
   const pageview = (o) => {
