@@ -12,7 +12,7 @@ import (
 	"github.com/footfallhq/footfall/app"
 	"github.com/footfallhq/footfall/app/auth"
 	"github.com/footfallhq/footfall/app/config"
-	"github.com/footfallhq/footfall/app/enrich"
+	"github.com/footfallhq/footfall/app/sites"
 	"github.com/footfallhq/footfall/store"
 )
 
@@ -37,14 +37,15 @@ func site(ctx context.Context, e *Env, cfg config.Config, args []string) error {
 		if len(pos) != 2 {
 			return usagef("site add takes one DOMAIN")
 		}
-		domains := enrich.Domains(pos[1])
-		if len(domains) != 1 || !strings.Contains(domains[0], ".") && domains[0] != "localhost" {
-			return usagef("%q is not a domain like example.com", pos[1])
+		domain, err := sites.Domain(pos[1])
+		if err != nil {
+			return usagef("%v", err)
 		}
-		if _, err := time.LoadLocation(*tz); err != nil || *tz == "" || *tz == "Local" {
-			return usagef("unknown time zone %q (use an IANA name like Europe/Berlin)", *tz)
+		zone, err := sites.TimeZone(*tz)
+		if err != nil {
+			return usagef("%v", err)
 		}
-		s := store.Site{Domain: domains[0], TimeZone: *tz, CreatedAt: time.Now()}
+		s := store.Site{Domain: domain, TimeZone: zone, CreatedAt: time.Now()}
 		if *owner != "" {
 			u, err := a.DB.UserByEmail(ctx, *owner)
 			if errors.Is(err, store.ErrNotFound) {
@@ -56,7 +57,7 @@ func site(ctx context.Context, e *Env, cfg config.Config, args []string) error {
 		}
 		s, err = a.DB.CreateSite(ctx, s)
 		if errors.Is(err, store.ErrConflict) {
-			return fmt.Errorf("site %s already exists", domains[0])
+			return fmt.Errorf("site %s already exists", domain)
 		} else if err != nil {
 			return err
 		}
