@@ -36,7 +36,7 @@ type SiteStore interface {
 // eight steps at their longest, is a few kilobytes.
 const sitesMaxBody = 64 << 10
 
-// Site list pages: Plausible's default and ceiling.
+// Site list pages: the default size and the largest a client may ask for.
 const (
 	sitesDefaultLimit = 100
 	sitesMaxLimit     = 1000
@@ -212,7 +212,7 @@ func (h *sitesHandler) delete(c echo.Context) error {
 }
 
 // decodeRequest reads a JSON object into v, or form fields (URL-encoded
-// or multipart, as `curl -F` sends them; Plausible's docs use both) into
+// or multipart, as `curl -d a=b` and `curl -F a=b` send them) into
 // v's string fields of the same JSON names.
 func decodeRequest(c echo.Context, v any) error {
 	body, err := readBody(c, sitesMaxBody)
