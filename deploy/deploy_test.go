@@ -18,6 +18,7 @@ import (
 	"testing"
 
 	"github.com/footfallhq/footfall/app/config"
+	"github.com/google/go-cmp/cmp"
 	"gopkg.in/yaml.v3"
 )
 
@@ -110,9 +111,9 @@ type instruction struct {
 	args  string
 }
 
-func parseDockerfile(t *testing.T) []instruction {
+func parseDockerfile(t *testing.T, path string) []instruction {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "Dockerfile"))
+	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,8 +145,21 @@ func parseDockerfile(t *testing.T) []instruction {
 	return out
 }
 
+// runStage returns the final stage's instructions by command, with ARG
+// and COPY left out (they differ between a source and a binary build).
+func runStage(ins []instruction) map[string][]string {
+	last := ins[len(ins)-1].stage
+	out := map[string][]string{}
+	for _, in := range ins {
+		if in.stage == last && in.cmd != "ARG" && in.cmd != "COPY" {
+			out[in.cmd] = append(out[in.cmd], in.args)
+		}
+	}
+	return out
+}
+
 func TestDockerfile(t *testing.T) {
-	ins := parseDockerfile(t)
+	ins := parseDockerfile(t, filepath.Join("..", "Dockerfile"))
 	last := ins[len(ins)-1].stage
 	if last < 1 {
 		t.Fatalf("Dockerfile has %d stage(s), want a build stage and a run stage", last+1)
@@ -728,5 +742,68 @@ func TestKubernetes(t *testing.T) {
 	}
 	if pdb.MinAvailable < 1 || pdb.MinAvailable >= hpa.MinReplicas {
 		t.Errorf("PodDisruptionBudget minAvailable %d: want at least 1 and below the HPA's minimum %d, or nodes never drain", pdb.MinAvailable, hpa.MinReplicas)
+	}
+}
+
+// TestReleaseImage: goreleaser's image is built from the release binaries
+// with deploy/Dockerfile.release, whose run stage must match the source
+// Dockerfile's (checked in full by TestDockerfile), for the targets the
+// builds produce.
+func TestReleaseImage(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "goreleaser.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rel struct {
+		Builds []struct {
+			ID     string   `yaml:"id"`
+			Goos   []string `yaml:"goos"`
+			Goarch []string `yaml:"goarch"`
+		} `yaml:"builds"`
+		Dockers []struct {
+			IDs        []string `yaml:"ids"`
+			Dockerfile string   `yaml:"dockerfile"`
+			Images     []string `yaml:"images"`
+			Platforms  []string `yaml:"platforms"`
+		} `yaml:"dockers_v2"`
+	}
+	if err := yaml.Unmarshal(b, &rel); err != nil {
+		t.Fatal(err)
+	}
+	if len(rel.Dockers) != 1 {
+		t.Fatalf("goreleaser.yaml has %d dockers_v2 entries, want 1", len(rel.Dockers))
+	}
+	d := rel.Dockers[0]
+	var platforms []string
+	for _, b := range rel.Builds {
+		if !slices.Contains(d.IDs, b.ID) {
+			t.Errorf("build %s is not in the image's ids", b.ID)
+		}
+		for _, goos := range b.Goos {
+			for _, arch := range b.Goarch {
+				platforms = append(platforms, goos+"/"+arch)
+			}
+		}
+	}
+	slices.Sort(platforms)
+	got := slices.Sorted(slices.Values(d.Platforms))
+	if !slices.Equal(got, platforms) {
+		t.Errorf("image platforms %v, builds produce %v", got, platforms)
+	}
+	if !slices.Contains(d.Images, strings.Split(image, ":")[0]) {
+		t.Errorf("image names %v lack %s, which the deploy files run", d.Images, strings.Split(image, ":")[0])
+	}
+	release := parseDockerfile(t, filepath.Join("..", d.Dockerfile))
+	if release[len(release)-1].stage != 0 {
+		t.Errorf("%s builds in stages; it should only copy the release binary", d.Dockerfile)
+	}
+	if !slices.ContainsFunc(release, func(in instruction) bool {
+		return in.cmd == "COPY" && strings.HasPrefix(in.args, "${TARGETPLATFORM}/footfall ")
+	}) {
+		t.Errorf("%s does not COPY ${TARGETPLATFORM}/footfall (where buildx puts each platform's binary)", d.Dockerfile)
+	}
+	source := runStage(parseDockerfile(t, filepath.Join("..", "Dockerfile")))
+	if diff := cmp.Diff(source, runStage(release)); diff != "" {
+		t.Errorf("run stages of Dockerfile and %s differ (-source +release):\n%s", d.Dockerfile, diff)
 	}
 }
