@@ -169,7 +169,18 @@ func (a *App) OpenEvents(ctx context.Context) error {
 		Queue:    a.Queue,
 		Metrics:  a.Metrics,
 	})
-	a.Stats = &query.Service{Sites: a.DB, Events: a.Events, Cache: query.NewCache(queryCacheSize)}
+	a.Stats = &query.Service{
+		Sites: a.DB, Events: a.Events, Cache: query.NewCache(queryCacheSize),
+		Goals: func(ctx context.Context, siteID int64) ([]store.Goal, error) {
+			stored, err := a.DB.ListGoals(ctx, siteID)
+			goals := make([]store.Goal, len(stored))
+			for i, g := range stored {
+				goals[i] = g.Goal
+			}
+			return goals, err
+		},
+		Funnels: a.DB.ListFunnels,
+	}
 	return nil
 }
 

@@ -463,3 +463,33 @@ func NearestRank(n int, q float64) int {
 	pct := int(math.Round(q * 100))
 	return max((n*pct+99)/100, 1) - 1
 }
+
+// FunnelQuery asks how far visits went through ordered steps: step i
+// counts the visitors with a visit in which, after completing steps 1 to
+// i−1 in that order, they completed step i (each step strictly later than
+// the one before; other events in between are fine). Only activity rows
+// passing Filters count as step completions; Goals serve filters on
+// event:goal as in Query.
+type FunnelQuery struct {
+	SiteID   int64
+	From, To time.Time
+	Filters  []Filter
+	Goals    []Goal
+	Steps    []Goal // 2 to MaxFunnelSteps
+}
+
+// MaxFunnelSteps bounds a funnel's length.
+const MaxFunnelSteps = 8
+
+// Validate checks a funnel query like Query.Validate.
+func (f FunnelQuery) Validate() error {
+	if len(f.Steps) < 2 || len(f.Steps) > MaxFunnelSteps {
+		return fmt.Errorf("a funnel has 2 to %d steps, not %d", MaxFunnelSteps, len(f.Steps))
+	}
+	for i, s := range f.Steps {
+		if (s.EventName == "") == (s.Page == "") {
+			return fmt.Errorf("funnel step %d needs either an event name or a page", i+1)
+		}
+	}
+	return Query{SiteID: f.SiteID, From: f.From, To: f.To, Filters: f.Filters, Goals: f.Goals, Metrics: []string{"visitors"}}.Validate()
+}

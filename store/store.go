@@ -97,6 +97,9 @@ type Events interface {
 	Append(ctx context.Context, events []Event) error
 	// Query answers q, which the caller has validated (see Query.Validate).
 	Query(ctx context.Context, q Query) (Result, error)
+	// Funnel returns, per step of q, how many visitors reached it (see
+	// FunnelQuery), which the caller has validated.
+	Funnel(ctx context.Context, q FunnelQuery) ([]int64, error)
 	// Count returns how many events a site has in [from, to); zero times
 	// mean unbounded. It exists for operations (bench, crash checks, usage).
 	Count(ctx context.Context, siteID int64, from, to time.Time) (int64, error)

@@ -89,6 +89,8 @@ type Service struct {
 	Events Events
 	// Goals returns a site's goals; nil means sites have none.
 	Goals func(ctx context.Context, siteID int64) ([]store.Goal, error)
+	// Funnels returns a site's funnels; nil means sites have none.
+	Funnels func(ctx context.Context, siteID int64) ([]store.Funnel, error)
 	// Cache, if not nil, keeps answers; the batcher invalidates them
 	// through Cache.Stored.
 	Cache *Cache

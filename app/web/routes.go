@@ -17,6 +17,8 @@ func routes(e *echo.Echo, d Deps) {
 	st := &statsHandler{stats: d.Stats, creds: d.Credentials}
 	e.POST("/api/v2/query", st.query)
 	e.OPTIONS("/api/v2/query", st.preflight)
+	e.POST("/api/v2/funnel", st.funnel)
+	e.OPTIONS("/api/v2/funnel", st.preflight)
 
 	si := &sitesHandler{db: d.Sites, authenticate: st.authenticate}
 	e.GET("/api/v1/sites", si.list)

@@ -25,6 +25,7 @@ type Ingester interface {
 // Stats answers /api/v2/query.
 type Stats interface {
 	Run(ctx context.Context, body []byte, allowed func(store.Site) bool) (query.Response, error)
+	RunFunnel(ctx context.Context, body []byte, allowed func(store.Site) bool) (query.FunnelResponse, error)
 }
 
 // Credentials is the part of the app store that authenticates API calls.

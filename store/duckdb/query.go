@@ -141,6 +141,8 @@ type compiler struct {
 	dims     []string // aliases d0, d1, …
 	nonGoal  []string // the aliases of dimensions other than event:goal
 	sessions bool     // the s CTE is needed
+
+	goalFilters, otherFilters []store.Filter // top-level filters on event:goal, and the rest
 }
 
 func compile(q store.Query) (compiled, error) {
@@ -197,69 +199,12 @@ func compile(q store.Query) (compiled, error) {
 		}
 	}
 
+	k.goalFilters, k.otherFilters = goalFilters, otherFilters
 	var b builder
-	// r: the rows in range. Every later part reads these columns only.
-	b.WriteString("WITH r AS (SELECT " + strings.Join(k.columns(), ", ") + ", name <> 'engagement' AS act, " +
-		"CASE WHEN name = 'engagement' THEN 'pageview' ELSE name END AS ename " +
-		"FROM events WHERE site_id = " + b.param(q.SiteID) +
-		" AND ts >= " + b.param(ceilMilli(q.From)) + " AND ts < " + b.param(ceilMilli(q.To)) + ")")
-	if k.sessions {
-		b.WriteString(", s AS (SELECT session_id, " +
-			"count(*) FILTER (WHERE name = 'pageview') AS s_pv, " +
-			"count(*) FILTER (WHERE act AND name <> 'pageview') AS s_ce, " +
-			"max(ts) - min(ts) AS s_dur, " +
-			"coalesce(arg_max(pathname, (ts, pathname)) FILTER (WHERE name = 'pageview'), '') AS s_exit " +
-			"FROM r GROUP BY session_id)")
-	}
-	if k.goalDim >= 0 {
-		b.WriteString(", g AS (SELECT * FROM (VALUES ")
-		for i, g := range q.Goals {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			re := ""
-			if g.Page != "" {
-				re = store.PageRegexp(g.Page)
-			}
-			b.WriteString("(" + b.param(g.Name) + "::VARCHAR, " + b.param(g.EventName) + "::VARCHAR, " + b.param(re) + "::VARCHAR)")
-		}
-		if len(q.Goals) == 0 {
-			b.WriteString("(NULL::VARCHAR, NULL::VARCHAR, NULL::VARCHAR)")
-		}
-		b.WriteString(") AS g(goal, goal_event, goal_re))")
-	}
-
-	// b: the non-goal filters, dimension values, and conv.
-	b.WriteString(", b AS (SELECT r.*")
-	if k.sessions {
-		b.WriteString(", s_pv, s_ce, s_dur, s_exit")
-	}
 	c.timeLayouts = make([]string, len(q.Dimensions))
-	for i, d := range q.Dimensions {
-		if i == k.goalDim {
-			continue
-		}
-		expr, layout := k.dimension(&b, d)
-		c.timeLayouts[i] = layout
-		b.WriteString(", " + expr + " AS " + k.dims[i])
-	}
-	b.WriteString(", ")
-	if len(goalFilters) == 0 {
-		b.WriteString("true")
-	} else if err := k.filters(&b, goalFilters); err != nil {
+	if err := k.head(&b, c.timeLayouts); err != nil {
 		return c, err
 	}
-	b.WriteString(" AS conv FROM r")
-	if k.sessions {
-		b.WriteString(" JOIN s USING (session_id)")
-	}
-	if len(otherFilters) > 0 {
-		b.WriteString(" WHERE ")
-		if err := k.filters(&b, otherFilters); err != nil {
-			return c, err
-		}
-	}
-	b.WriteString(")")
 
 	// m: the rows that count, one per goal completed by event:goal. Page
 	// goals are matched against the distinct paths (a few thousand), not
@@ -402,6 +347,74 @@ func compile(q store.Query) (compiled, error) {
 		c.countArgs = args
 	}
 	return c, nil
+}
+
+// head writes the parts every statement starts with: r, s (when
+// k.sessions), g (when grouping by goal) and b, recording each time
+// dimension's label layout.
+func (k *compiler) head(b *builder, timeLayouts []string) error {
+	// r: the rows in range. Every later part reads these columns only.
+	b.WriteString("WITH r AS (SELECT " + strings.Join(k.columns(), ", ") + ", name <> 'engagement' AS act, " +
+		"CASE WHEN name = 'engagement' THEN 'pageview' ELSE name END AS ename " +
+		"FROM events WHERE site_id = " + b.param(k.q.SiteID) +
+		" AND ts >= " + b.param(ceilMilli(k.q.From)) + " AND ts < " + b.param(ceilMilli(k.q.To)) + ")")
+	if k.sessions {
+		b.WriteString(", s AS (SELECT session_id, " +
+			"count(*) FILTER (WHERE name = 'pageview') AS s_pv, " +
+			"count(*) FILTER (WHERE act AND name <> 'pageview') AS s_ce, " +
+			"max(ts) - min(ts) AS s_dur, " +
+			"coalesce(arg_max(pathname, (ts, pathname)) FILTER (WHERE name = 'pageview'), '') AS s_exit " +
+			"FROM r GROUP BY session_id)")
+	}
+	if k.goalDim >= 0 {
+		b.WriteString(", g AS (SELECT * FROM (VALUES ")
+		for i, g := range k.q.Goals {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			re := ""
+			if g.Page != "" {
+				re = store.PageRegexp(g.Page)
+			}
+			b.WriteString("(" + b.param(g.Name) + "::VARCHAR, " + b.param(g.EventName) + "::VARCHAR, " + b.param(re) + "::VARCHAR)")
+		}
+		if len(k.q.Goals) == 0 {
+			b.WriteString("(NULL::VARCHAR, NULL::VARCHAR, NULL::VARCHAR)")
+		}
+		b.WriteString(") AS g(goal, goal_event, goal_re))")
+	}
+
+	// b: the non-goal filters, dimension values, and conv.
+	b.WriteString(", b AS (SELECT r.*")
+	if k.sessions {
+		b.WriteString(", s_pv, s_ce, s_dur, s_exit")
+	}
+	for i, d := range k.q.Dimensions {
+		if i == k.goalDim {
+			continue
+		}
+		expr, layout := k.dimension(b, d)
+		timeLayouts[i] = layout
+		b.WriteString(", " + expr + " AS " + k.dims[i])
+	}
+	b.WriteString(", ")
+	if len(k.goalFilters) == 0 {
+		b.WriteString("true")
+	} else if err := k.filters(b, k.goalFilters); err != nil {
+		return err
+	}
+	b.WriteString(" AS conv FROM r")
+	if k.sessions {
+		b.WriteString(" JOIN s USING (session_id)")
+	}
+	if len(k.otherFilters) > 0 {
+		b.WriteString(" WHERE ")
+		if err := k.filters(b, k.otherFilters); err != nil {
+			return err
+		}
+	}
+	b.WriteString(")")
+	return nil
 }
 
 // metricSQL returns the exact value of metric m from the joined parts.
@@ -717,4 +730,66 @@ func ceilMilli(t time.Time) int64 {
 		ms++
 	}
 	return ms
+}
+
+// Funnel answers q with one statement: the rows passing the filters (b,
+// as for Query), then per step the sessions that reached it and when,
+// each step joined to the sessions of the one before.
+func (s *Store) Funnel(ctx context.Context, q store.FunnelQuery) ([]int64, error) {
+	if len(q.Steps) == 0 {
+		return nil, fmt.Errorf("duckdb: funnel without steps: %w", store.ErrUnsupported)
+	}
+	k := &compiler{
+		q:       store.Query{SiteID: q.SiteID, From: q.From, To: q.To, Filters: q.Filters, Goals: q.Goals, Metrics: []string{"events"}},
+		goalDim: -1, goals: map[string]store.Goal{},
+	}
+	for _, g := range q.Goals {
+		k.goals[g.Name] = g
+	}
+	for _, f := range q.Filters {
+		if f.Dimension == store.DimGoal {
+			k.goalFilters = append(k.goalFilters, f)
+		} else {
+			k.otherFilters = append(k.otherFilters, f)
+		}
+		if usesExitPage(f) {
+			k.sessions = true
+		}
+	}
+	var b builder
+	if err := k.head(&b, nil); err != nil {
+		return nil, fmt.Errorf("duckdb: funnel: %w", err)
+	}
+	counts := make([]string, len(q.Steps))
+	for i, step := range q.Steps {
+		var cond string
+		switch {
+		case step.EventName != "":
+			cond = "b.ename = " + b.param(step.EventName)
+		case step.Page != "":
+			cond = "b.ename = 'pageview' AND b.pathname IN (SELECT DISTINCT pathname FROM r WHERE regexp_matches(pathname, " + b.param(store.PageRegexp(step.Page)) + "))"
+		default:
+			return nil, fmt.Errorf("duckdb: funnel step %d is empty: %w", i+1, store.ErrUnsupported)
+		}
+		name := "f" + strconv.Itoa(i)
+		if i == 0 {
+			b.WriteString(", f0 AS (SELECT b.session_id, any_value(b.visitor_id) AS v, min(b.ts) AS t FROM b WHERE b.act AND b.conv AND " + cond + " GROUP BY b.session_id)")
+		} else {
+			prev := "f" + strconv.Itoa(i-1)
+			b.WriteString(", " + name + " AS (SELECT " + prev + ".session_id, any_value(" + prev + ".v) AS v, min(b.ts) AS t FROM " + prev +
+				" JOIN b ON b.session_id = " + prev + ".session_id AND b.ts > " + prev + ".t WHERE b.act AND b.conv AND " + cond +
+				" GROUP BY " + prev + ".session_id)")
+		}
+		counts[i] = "(SELECT count(DISTINCT v) FROM " + name + ")"
+	}
+	b.WriteString(" SELECT " + strings.Join(counts, ", "))
+	out := make([]int64, len(q.Steps))
+	dest := make([]any, len(out))
+	for i := range out {
+		dest[i] = &out[i]
+	}
+	if err := s.db.QueryRowContext(ctx, b.String(), b.args...).Scan(dest...); err != nil {
+		return nil, fmt.Errorf("duckdb: funnel: %w", err)
+	}
+	return out, nil
 }

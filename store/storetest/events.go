@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -38,6 +39,7 @@ type OpenEvents func(t testing.TB) (s store.Events, reopen func(t testing.TB) st
 //     store.ErrUnsupported.
 func RunEvents(t *testing.T, open OpenEvents) {
 	t.Run("Queries", func(t *testing.T) { eventsTestQueries(t, open) })
+	t.Run("Funnels", func(t *testing.T) { eventsTestFunnels(t, open) })
 
 	tests := []struct {
 		name string
@@ -356,5 +358,50 @@ func eventsTestPing(t *testing.T, open OpenEvents) {
 	s, _ := open(t)
 	if err := s.Ping(t.Context()); err != nil {
 		t.Errorf("Ping: %v", err)
+	}
+}
+
+// FunnelCases are the suite's funnels over the Dataset of the suite.
+func FunnelCases() []store.FunnelQuery {
+	f := func(steps []store.Goal, filters ...store.Filter) store.FunnelQuery {
+		return store.FunnelQuery{SiteID: 1, From: eventsFrom, To: eventsUntil, Steps: steps, Filters: filters, Goals: Goals}
+	}
+	page := func(p string) store.Goal { return store.Goal{Page: p} }
+	event := func(n string) store.Goal { return store.Goal{EventName: n} }
+	return []store.FunnelQuery{
+		f([]store.Goal{page("/"), page("/pricing")}),
+		f([]store.Goal{page("/"), page("/pricing"), event("Signup")}),
+		f([]store.Goal{page("/**"), page("/docs/**"), page("/blog/*"), event("Outbound Link: Click")}),
+		f([]store.Goal{page("/pricing"), page("/pricing")}), // the same page twice: a second, later view
+		f([]store.Goal{page("/"), event("Purchase")}, store.Filter{Op: "is", Dimension: "visit:device", Values: []string{"desktop"}}),
+		f([]store.Goal{page("/"), page("/about")}, store.Filter{Op: "is", Dimension: store.DimGoal, Values: []string{"Pricing", "Docs"}}),
+		f([]store.Goal{event("No such event"), page("/")}),
+	}
+}
+
+func eventsTestFunnels(t *testing.T, open OpenEvents) {
+	events := Dataset(eventsSeed, eventsN, eventsFrom, eventsDays)
+	s, _ := open(t)
+	eventsLoad(t, s, events)
+	for i, q := range FunnelCases() {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			if err := q.Validate(); err != nil {
+				t.Fatalf("Validate: %v", err)
+			}
+			got, err := s.Funnel(t.Context(), q)
+			if err != nil {
+				t.Fatalf("Funnel(%+v): %v", q, err)
+			}
+			want, err := EvaluateFunnel(events, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("Funnel(%+v) = %v, EvaluateFunnel = %v", q.Steps, got, want)
+			}
+			if i < 2 && (want[0] == 0 || want[len(want)-1] == 0) {
+				t.Errorf("funnel %d reaches nobody (%v): the case tests nothing", i, want)
+			}
+		})
 	}
 }

@@ -666,3 +666,74 @@ func refColumn(e *store.Event, column string) string {
 	}
 	panic("storetest: no column " + column)
 }
+
+// EvaluateFunnel answers a funnel query over events the obvious way: per
+// session, the earliest completion of each step after the previous one.
+func EvaluateFunnel(events []store.Event, q store.FunnelQuery) ([]int64, error) {
+	ev := &evaluator{q: store.Query{SiteID: q.SiteID, Goals: q.Goals}, loc: time.UTC, sessions: map[uint64]*refSession{}, goals: map[string]*regexp.Regexp{}}
+	for _, g := range q.Goals {
+		if g.Page != "" {
+			ev.goals[g.Name] = regexp.MustCompile(store.PageRegexp(g.Page))
+		}
+	}
+	var rows []*store.Event
+	for i := range events {
+		e := &events[i]
+		if e.SiteID == q.SiteID && !e.Timestamp.Before(q.From) && e.Timestamp.Before(q.To) {
+			rows = append(rows, e)
+			ev.addToSession(e)
+		}
+	}
+	steps := make([]*regexp.Regexp, len(q.Steps))
+	for i, s := range q.Steps {
+		if s.Page != "" {
+			steps[i] = regexp.MustCompile(store.PageRegexp(s.Page))
+		}
+	}
+	bySession := map[uint64][]*store.Event{}
+	var order []uint64
+	for _, e := range rows {
+		if e.Name == "engagement" {
+			continue
+		}
+		r := refRow{Event: e, name: e.Name, activity: true, session: ev.sessions[e.SessionID]}
+		if !ev.matchAll(&r, q.Filters) {
+			continue
+		}
+		if bySession[e.SessionID] == nil {
+			order = append(order, e.SessionID)
+		}
+		bySession[e.SessionID] = append(bySession[e.SessionID], e)
+	}
+	reached := make([]map[uint64]bool, len(q.Steps))
+	for i := range reached {
+		reached[i] = map[uint64]bool{}
+	}
+	for _, id := range order {
+		rs := bySession[id]
+		slices.SortStableFunc(rs, func(a, b *store.Event) int { return a.Timestamp.Compare(b.Timestamp) })
+		var last time.Time
+		for i, step := range q.Steps {
+			found := false
+			for _, e := range rs {
+				if i > 0 && !e.Timestamp.After(last) {
+					continue
+				}
+				if (step.EventName != "" && e.Name == step.EventName) ||
+					(step.Page != "" && e.Name == "pageview" && steps[i].MatchString(e.Pathname)) {
+					last, found = e.Timestamp, true
+					break
+				}
+			}
+			if !found {
+				break
+			}
+			reached[i][rs[0].VisitorID] = true
+		}
+	}
+	out := make([]int64, len(q.Steps))
+	for i := range out {
+		out[i] = int64(len(reached[i]))
+	}
+	return out, nil
+}

@@ -309,3 +309,21 @@ func TestDatasetShape(t *testing.T) {
 			names, sites, perSession, vitals, timings, revenue, props)
 	}
 }
+
+func TestEvaluateFunnel(t *testing.T) {
+	q := store.FunnelQuery{SiteID: 1, From: utc("2026-03-01 00:00:00"), To: utc("2026-04-01 00:00:00"),
+		Steps: []store.Goal{{Page: "/"}, {Page: "/Docs/*"}, {EventName: "Signup"}}}
+	got, err := EvaluateFunnel(handEvents, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Visitor 1 goes / → /Docs/Intro → Signup in session 10; visitor 2
+	// only views "/".
+	if want := []int64{2, 1, 1}; !slices.Equal(got, want) {
+		t.Errorf("EvaluateFunnel = %v, want %v", got, want)
+	}
+	q.Steps = []store.Goal{{EventName: "Signup"}, {Page: "/"}} // order matters
+	if got, _ := EvaluateFunnel(handEvents, q); !slices.Equal(got, []int64{1, 0}) {
+		t.Errorf("EvaluateFunnel(reversed) = %v, want [1 0]", got)
+	}
+}
