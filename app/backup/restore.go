@@ -133,6 +133,16 @@ func Restore(ctx context.Context, dir string, t Target, o RestoreOptions) (m Man
 	if !ok {
 		return Manifest{}, errors.New("backup: the manifest lists no app database")
 	}
+	// Check the copy before it is upgraded: a later migration may add rows.
+	info, err := sqlite.Inspect(ctx, appFile)
+	if err != nil {
+		return Manifest{}, fmt.Errorf("backup: %w", err)
+	}
+	for table, want := range m.AppRows {
+		if got := info.Rows[table]; got != want {
+			return Manifest{}, fmt.Errorf("backup: app table %s has %d rows in the backup, the manifest says %d", table, got, want)
+		}
+	}
 
 	// Build the new events database beside the target, then move both
 	// databases in.
@@ -181,8 +191,9 @@ func Restore(ctx context.Context, dir string, t Target, o RestoreOptions) (m Man
 	return m, nil
 }
 
-// verify opens the restored databases as the server will (migrating them
-// to this binary's schema) and compares their counts with the manifest.
+// verify opens the restored databases as the server will, migrating them
+// to this binary's schema, and compares the events per site with the
+// manifest (the app rows were checked before the upgrade).
 func verify(ctx context.Context, t Target, m Manifest) error {
 	app, err := sqlite.Open(ctx, t.AppPath)
 	if err != nil {
@@ -194,18 +205,6 @@ func verify(ctx context.Context, t Target, m Manifest) error {
 	}
 	if err := app.Close(); err != nil {
 		return fmt.Errorf("backup: restored app database: %w", err)
-	}
-	info, err := sqlite.Inspect(ctx, t.AppPath)
-	if err != nil {
-		return fmt.Errorf("backup: restored app database: %w", err)
-	}
-	for table, want := range m.AppRows {
-		if table == "schema_migrations" {
-			continue // an upgrade adds rows
-		}
-		if got := info.Rows[table]; got != want {
-			return fmt.Errorf("backup: restored app table %s has %d rows, the backup %d", table, got, want)
-		}
 	}
 
 	ev, err := duckdb.Open(ctx, t.EventsPath, t.EventsOptions)
