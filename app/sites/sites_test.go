@@ -1,8 +1,10 @@
 package sites
 
 import (
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -118,4 +120,34 @@ func TestDomainAndTimeZone(t *testing.T) {
 			t.Errorf("TimeZone(%q) = %q, want an error", in, got)
 		}
 	}
+}
+
+// FuzzGoal checks that whatever Goal accepts is a goal the stats engine
+// accepts too, and that checking it again changes nothing.
+func FuzzGoal(f *testing.F) {
+	f.Add("", "Signup", "")
+	f.Add("", "", "/blog/**")
+	f.Add("Pricing", "", "/pricing/*/plans")
+	f.Add(" x ", " y ", "")
+	f.Add("", "", "/a?b")
+	f.Add("", "", "/über/[a-z]+")
+	f.Fuzz(func(t *testing.T, name, event, page string) {
+		g, err := Goal(store.Goal{Name: name, EventName: event, Page: page})
+		if err != nil {
+			return
+		}
+		q := store.Query{SiteID: 1, From: time.Unix(0, 0), To: time.Unix(3600, 0),
+			Metrics: []string{"visitors"}, Goals: []store.Goal{g}}
+		if err := q.Validate(); err != nil {
+			t.Errorf("Goal(%q, %q, %q) = %+v, which the query rejects: %v", name, event, page, g, err)
+		}
+		if g.Page != "" {
+			if _, err := regexp.Compile(store.PageRegexp(g.Page)); err != nil || !strings.HasPrefix(g.Page, "/") {
+				t.Errorf("Goal(%q, %q, %q) page %q: regexp %v", name, event, page, g.Page, err)
+			}
+		}
+		if again, err := Goal(g); err != nil || again != g {
+			t.Errorf("Goal(Goal(%q, %q, %q)) = %+v, %v; want %+v unchanged", name, event, page, again, err, g)
+		}
+	})
 }
