@@ -206,6 +206,8 @@ func (a *App) WebDeps(assets fs.FS) (web.Deps, error) {
 		TrustedProxies: proxies,
 		Registry:       a.Registry,
 		MetricsToken:   a.Config.MetricsToken,
+		Limiter:        a.Shared.Limiter,
+		APIRateLimit:   a.Config.APIRateLimit,
 		BaseURL:        strings.TrimRight(a.Config.BaseURL, "/"),
 		Version:        a.Version,
 		Backup:         backupHandler{a},

@@ -142,3 +142,23 @@ func TestOperationalEndpoints(t *testing.T) {
 		t.Errorf("GET %s = %d, Cache-Control %q", hashed, r.status, r.header.Get("Cache-Control"))
 	}
 }
+
+func TestAPIRateLimit(t *testing.T) {
+	ta := newTestApp(t, false, "FOOTFALL_API_RATE_LIMIT=3")
+	body := `{"site_id":"example.com","metrics":["visitors"],"date_range":"all"}`
+	for i := range 3 {
+		if r := ta.do(t, "POST", "/api/v2/query", body, "Authorization", "Bearer "+ta.admin); r.status != 200 {
+			t.Fatalf("call %d = %d %s", i+1, r.status, r.body)
+		}
+	}
+	r := ta.do(t, "POST", "/api/v2/query", body, "Authorization", "Bearer "+ta.admin)
+	var e struct{ Error, Code string }
+	json.Unmarshal([]byte(r.body), &e)
+	if r.status != 429 || e.Code != "rate_limited" || r.header.Get("Retry-After") == "" {
+		t.Errorf("4th call = %d %s (Retry-After %q), want 429 rate_limited with Retry-After", r.status, r.body, r.header.Get("Retry-After"))
+	}
+	// The budget is per key: another key of another user is unaffected.
+	if r := ta.do(t, "POST", "/api/v2/query", body, "Authorization", "Bearer "+ta.user); r.status != 404 {
+		t.Errorf("other key = %d %s, want its own budget (404: not its site)", r.status, r.body)
+	}
+}

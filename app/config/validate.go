@@ -102,6 +102,9 @@ func (c Config) Validate() error {
 	if c.QueueMaxEvents < 1 {
 		bad("FOOTFALL_QUEUE_MAX_EVENTS must be positive")
 	}
+	if c.APIRateLimit < 0 {
+		bad("FOOTFALL_API_RATE_LIMIT must not be negative (0 = no limit)")
+	}
 	if c.QueueMinFreeMB < 0 {
 		bad("FOOTFALL_QUEUE_MIN_FREE_MB must not be negative")
 	}

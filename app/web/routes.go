@@ -3,7 +3,9 @@ package web
 import (
 	"net/http"
 	"net/http/pprof"
+	"time"
 
+	"github.com/footfallhq/footfall/store"
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
@@ -14,7 +16,11 @@ func routes(e *echo.Echo, d Deps) {
 	e.POST("/api/event", ev.post)
 	e.OPTIONS("/api/event", ev.preflight)
 
-	st := &statsHandler{stats: d.Stats, creds: d.Credentials}
+	st := &statsHandler{stats: d.Stats, creds: d.Credentials, logger: d.Logger}
+	if d.APIRateLimit > 0 && d.Limiter != nil {
+		st.limiter = d.Limiter
+		st.limit = store.Limit{Rate: d.APIRateLimit, Period: time.Hour, Burst: d.APIRateLimit}
+	}
 	e.POST("/api/v2/query", st.query)
 	e.OPTIONS("/api/v2/query", st.preflight)
 	e.POST("/api/v2/funnel", st.funnel)

@@ -3,7 +3,11 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -14,8 +18,11 @@ import (
 )
 
 type statsHandler struct {
-	stats Stats
-	creds Credentials
+	stats   Stats
+	creds   Credentials
+	limiter store.Limiter // nil: no rate limit
+	limit   store.Limit
+	logger  *slog.Logger
 }
 
 // query is POST /api/v2/query, authorised by an API key.
@@ -92,6 +99,9 @@ func (h *statsHandler) authenticate(ctx context.Context, header string) (store.U
 	if err != nil {
 		return store.User{}, err
 	}
+	if err := h.rateLimit(ctx, k); err != nil {
+		return store.User{}, err
+	}
 	user, err := h.creds.UserByID(ctx, k.UserID)
 	if errors.Is(err, store.ErrNotFound) {
 		return store.User{}, errUnauthorized
@@ -107,4 +117,24 @@ func (h *statsHandler) authenticate(ctx context.Context, header string) (store.U
 		}
 	}
 	return user, nil
+}
+
+// rateLimit counts one call against the key's budget. A limiter that
+// fails lets the call through: the API must not go down with it.
+func (h *statsHandler) rateLimit(ctx context.Context, k store.APIKey) error {
+	if h.limiter == nil {
+		return nil
+	}
+	a, err := h.limiter.Allow(ctx, "apikey:"+strconv.FormatInt(k.ID, 10), h.limit)
+	if err != nil {
+		h.logger.Warn("rate limiter failed; letting the call through", "err", err)
+		return nil
+	}
+	if a.Allowed {
+		return nil
+	}
+	e := apiError(http.StatusTooManyRequests, "rate_limited", fmt.Sprintf(
+		"this API key made more than %d requests in the last %s; try again in %s", h.limit.Rate, h.limit.Period, a.RetryAfter.Round(time.Second)))
+	e.RetryAfter = max(int(math.Ceil(a.RetryAfter.Seconds())), 1)
+	return e
 }

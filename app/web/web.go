@@ -46,7 +46,9 @@ type Deps struct {
 	Assets         fs.FS                           // the embedded assets/ tree
 	TrustedProxies []netip.Prefix
 	Registry       *prometheus.Registry
-	MetricsToken   string // serve /metrics publicly to this Bearer token if set
+	MetricsToken   string        // serve /metrics publicly to this Bearer token if set
+	Limiter        store.Limiter // rate limits; nil = none
+	APIRateLimit   int           // API calls per hour per key; 0 = no limit
 	BaseURL        string
 	Version        string
 	Backup         Backuper // POST /backup on the admin listener; nil = none
