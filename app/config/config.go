@@ -52,7 +52,7 @@ type Config struct {
 	SentryDSN           string `env:"FOOTFALL_SENTRY_DSN" secret:"url" help:"optional error reporting"`
 
 	AdminAddr    string `env:"FOOTFALL_ADMIN_ADDR" def:"127.0.0.1:8001" help:"private listener for /metrics and /debug/pprof (off = none)"`
-	APIRateLimit int `env:"FOOTFALL_API_RATE_LIMIT" def:"600" help:"API requests per hour per API key (stats, funnels, sites); beyond it 429 + Retry-After (0 = no limit)"`
+	APIRateLimit int    `env:"FOOTFALL_API_RATE_LIMIT" def:"600" help:"API requests per hour per API key (stats, funnels, sites); beyond it 429 + Retry-After (0 = no limit)"`
 
 	MetricsToken string `env:"FOOTFALL_METRICS_TOKEN" secret:"yes" help:"if set, /metrics is also served on the public listener to holders of this Bearer token"`
 	LogFormat    string `env:"FOOTFALL_LOG_FORMAT" help:"text or json (default: text on a terminal, else json)"`
