@@ -17,6 +17,7 @@ import (
 	"net"
 	neturl "net/url"
 	"strings"
+	"sync"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -78,6 +79,7 @@ func OpenOptions(ctx context.Context, opts *goredis.Options, logger *slog.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	routeLogs(logger)
 	rdb := goredis.NewClient(opts)
 	if err := rdb.Ping(ctx).Err(); err != nil {
 		rdb.Close()
@@ -138,4 +140,21 @@ func unavailable(err error) error {
 // restart: unavailable for now, not broken.
 func isLoading(err error) bool {
 	return strings.HasPrefix(err.Error(), "LOADING")
+}
+
+// go-redis logs connection trouble through one process-wide logger, to
+// stderr by default; the first client opened sends those lines to its slog
+// logger instead, so they appear with the rest of the log.
+var logsRouted sync.Once
+
+func routeLogs(logger *slog.Logger) {
+	logsRouted.Do(func() {
+		goredis.SetLogger(slogPrinter{logger.With("component", "go-redis")})
+	})
+}
+
+type slogPrinter struct{ l *slog.Logger }
+
+func (p slogPrinter) Printf(ctx context.Context, format string, v ...any) {
+	p.l.WarnContext(ctx, fmt.Sprintf(format, v...))
 }
