@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -46,6 +47,8 @@ func backupCmd(ctx context.Context, e *Env, cfg config.Config, args []string) er
 		return usagef("%v", err)
 	}
 
+	stop := ticker(e, "writing a backup")
+	defer stop()
 	res, viaServer, err := backupThroughServer(ctx, cfg, dir, key)
 	if err != nil {
 		return err
@@ -68,6 +71,7 @@ func backupCmd(ctx context.Context, e *Env, cfg config.Config, args []string) er
 		}
 		res = backupResult{Path: path, Manifest: m}
 	}
+	stop()
 	var size int64
 	for _, f := range res.Manifest.Files {
 		size += f.Size
@@ -176,10 +180,13 @@ func restoreCmd(ctx context.Context, e *Env, cfg config.Config, args []string) e
 	}
 	start := time.Now()
 	fmt.Fprintf(e.Stderr, "restoring %s into %s\n", dir, cfg.DataDir)
+	stop := ticker(e, "restoring")
+	defer stop()
 	m, err := backup.Restore(ctx, dir, backup.Target{
 		DataDir: cfg.DataDir, AppPath: appPath, EventsPath: eventsPath, SecretPath: cfg.Path("secret.key"),
 		EventsOptions: duckdb.Options{MemoryLimit: cfg.DuckDBMemoryLimit, Threads: cfg.DuckDBThreads},
 	}, backup.RestoreOptions{Key: key, Force: *force})
+	stop()
 	if err != nil {
 		return err
 	}
@@ -207,4 +214,34 @@ func sum(m map[string]int64) int64 {
 		}
 	}
 	return n
+}
+
+// ticker shows the elapsed time of work with no measurable progress on a
+// terminal, once a second; the returned stop clears the line and may be
+// called more than once.
+func ticker(e *Env, what string) (stop func()) {
+	if !isTerminal(e.Stderr) {
+		return func() {}
+	}
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	start := time.Now()
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				fmt.Fprint(e.Stderr, "\r\033[K")
+				return
+			case <-t.C:
+				fmt.Fprintf(e.Stderr, "\r%s… %s", what, time.Since(start).Round(time.Second))
+			}
+		}
+	}()
+	var once sync.Once
+	return func() {
+		once.Do(func() { close(done); <-finished })
+	}
 }
