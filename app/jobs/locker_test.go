@@ -7,14 +7,36 @@ import (
 	"testing"
 	"time"
 
+	"github.com/footfallhq/footfall/store"
 	"github.com/footfallhq/footfall/store/memory"
+	"github.com/footfallhq/footfall/store/redis"
+	"github.com/footfallhq/footfall/store/redis/redistest"
 )
 
 // TestSharedRunsOnce: two replicas' schedulers with one shared locker run
 // a job once per tick between them; without it, each would run it.
 func TestSharedRunsOnce(t *testing.T) {
+	t.Run("memory", func(t *testing.T) { testSharedRunsOnce(t, memory.NewLocker(time.Minute)) })
+	t.Run("redis", func(t *testing.T) {
+		// Two clients, as two replicas would have.
+		var lockers []store.Locker
+		url := redistest.URL(t)
+		for range 2 {
+			c, err := redis.Open(t.Context(), url, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = c.Close() })
+			lockers = append(lockers, c.Locker("lock:", time.Minute))
+		}
+		testSharedRunsOnce(t, lockers...)
+	})
+}
+
+// testSharedRunsOnce runs two schedulers, the i-th on lockers[i] (or all
+// on lockers[0]).
+func testSharedRunsOnce(t *testing.T, lockers ...store.Locker) {
 	const interval = 200 * time.Millisecond
-	locker := memory.NewLocker(time.Minute)
 	var runs atomic.Int64
 	job := Job{Name: "sweep", Schedule: Every(interval), Run: func(context.Context) error {
 		runs.Add(1)
@@ -22,8 +44,8 @@ func TestSharedRunsOnce(t *testing.T) {
 	}}
 	logger := slog.New(slog.DiscardHandler)
 	var scheds []*Scheduler
-	for range 2 {
-		s, err := NewShared(logger, locker, interval/2, job)
+	for i := range 2 {
+		s, err := NewShared(logger, lockers[min(i, len(lockers)-1)], interval/2, job)
 		if err != nil {
 			t.Fatal(err)
 		}
