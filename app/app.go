@@ -52,6 +52,9 @@ type App struct {
 
 	geo *geo.Locator
 
+	// backupMu makes backups of this process take turns: a second one
+	// would also remove the first's unfinished directory as stale.
+	backupMu          sync.Mutex
 	backupMetricsOnce sync.Once
 	backupLastOK      prometheus.Gauge
 	backupLastBytes   prometheus.Gauge

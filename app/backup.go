@@ -49,6 +49,8 @@ func (a *App) WriteBackup(ctx context.Context, dir string, key *backup.Key) (str
 	if !filepath.IsAbs(dir) {
 		return "", backup.Manifest{}, fmt.Errorf("backup: %q is not an absolute path", dir)
 	}
+	a.backupMu.Lock()
+	defer a.backupMu.Unlock()
 	path, m, err := backup.Write(ctx, dir, backup.Source{
 		App: appDB, Events: events, SecretPath: a.Config.Path("secret.key"), Version: a.Version,
 	}, backup.Options{Key: key})
