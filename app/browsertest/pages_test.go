@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -67,4 +68,14 @@ func (r Row) event() event {
 		rev = fmt.Sprintf("%.2f %s", r.Revenue, r.Currency)
 	}
 	return event{r.Name, r.Pathname, r.Props, rev}
+}
+
+// sorted orders events by name, page and props: events sent in the same
+// instant (a pageview and a queued call) may arrive in either order.
+func sorted(es []event) []event {
+	es = slices.Clone(es)
+	slices.SortStableFunc(es, func(a, b event) int {
+		return strings.Compare(a.Name+"\x00"+a.Path+"\x00"+a.Props, b.Name+"\x00"+b.Path+"\x00"+b.Props)
+	})
+	return es
 }

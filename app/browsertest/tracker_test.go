@@ -2,8 +2,6 @@ package browsertest
 
 import (
 	"math"
-	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -72,12 +70,7 @@ func TestTrackerEvents(t *testing.T) {
 		{"Outbound Link: Click", "/app/two", "{url='" + ff.URL + "/healthz'}", ""},
 		{"engagement", "/app/two", "", ""},
 	}
-	sortEvents := func(es []event) {
-		slices.SortStableFunc(es, func(a, b event) int { return strings.Compare(a.Name+a.Path+a.Props, b.Name+b.Path+b.Props) })
-	}
-	sortEvents(got)
-	sortEvents(want)
-	if diff := cmp.Diff(want, got); diff != "" {
+	if diff := cmp.Diff(sorted(want), sorted(got)); diff != "" {
 		t.Errorf("stored events (-want +got):\n%s", diff)
 	}
 	// One visitor entering at /landing. (The queued call can race its
@@ -156,7 +149,7 @@ func TestTracker404(t *testing.T) {
 		}
 	}
 	want := []event{{"pageview", "/missing", "", ""}, {"404", "/missing", "{path=/missing}", ""}, {"pageview", "/", "", ""}}
-	if diff := cmp.Diff(want, got); diff != "" {
+	if diff := cmp.Diff(sorted(want), sorted(got)); diff != "" {
 		t.Errorf("stored events (-want +got):\n%s", diff)
 	}
 }
@@ -188,7 +181,7 @@ func TestCoreTracker(t *testing.T) {
 		{"pageview", "/left", "", ""},
 		{"Queued", "/left", "{early=yes}", ""},
 	}
-	if diff := cmp.Diff(want, got); diff != "" {
+	if diff := cmp.Diff(sorted(want), sorted(got)); diff != "" {
 		t.Errorf("stored events (-want +got):\n%s", diff)
 	}
 }

@@ -94,7 +94,8 @@
         }
       }
       perf = 0
-      if (engaged || depth > depthSent || pf) send('engagement', 0, { u: url, sd: depth, e: engaged, pf })
+      // (in manual mode there is no page to report before the first pageview)
+      if (url && (engaged || depth > depthSent || pf)) send('engagement', 0, { u: url, sd: depth, e: engaged, pf })
       engaged = 0
       depthSent = depth = next ? 0 : depth
     }
