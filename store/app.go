@@ -36,6 +36,23 @@ type APIKey struct {
 	LastUsedAt time.Time // zero when never used
 }
 
+// Session is a signed-in browser. The cookie carries a random token; only
+// its SHA-256 (TokenHash) is stored, so a copy of the database signs no one
+// in. CSRFToken is the value cookie-authenticated writes must echo in a
+// header; it is useless without the cookie, so it is stored as is.
+type Session struct {
+	ID         int64
+	UserID     int64
+	TokenHash  []byte
+	CSRFToken  string
+	UserAgent  string // a short description of the browser, for the sessions list
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	// ExpiresAt is when the session ends unless touched; callers move it
+	// forward on use (idle expiry) but never past their absolute limit.
+	ExpiresAt time.Time
+}
+
 // Salt is a random key for visitor hashing, valid for one UTC day.
 type Salt struct {
 	Day       string // YYYY-MM-DD, UTC
@@ -62,7 +79,7 @@ type Funnel struct {
 }
 
 // App stores application data: sites and their goals and funnels, users,
-// keys, salts. Implementations
+// their sign-in sessions, keys, salts. Implementations
 // (SQLite, PostgreSQL) share migrations numbered alike. Timestamps are
 // stored as UTC unix milliseconds. Lookups of missing rows return
 // ErrNotFound; inserts violating uniqueness return ErrConflict.
@@ -84,6 +101,36 @@ type App interface {
 	UserByID(ctx context.Context, id int64) (User, error)
 	ListUsers(ctx context.Context) ([]User, error)
 	SetPassword(ctx context.Context, userID int64, hash string) error
+	// CreateFirstUser stores u as CreateUser does, but only while no user
+	// exists at all; otherwise it returns ErrConflict. Of concurrent
+	// callers at most one succeeds: it is how the first-run setup claims
+	// the instance exactly once.
+	CreateFirstUser(ctx context.Context, u User) (User, error)
+
+	// CreateSession stores s with a new ID (s.ID is ignored) and returns it
+	// as stored: CreatedAt now if zero, LastSeenAt CreatedAt if zero, times
+	// at millisecond precision. A TokenHash already stored is ErrConflict;
+	// a UserID naming no user is ErrNotFound.
+	CreateSession(ctx context.Context, s Session) (Session, error)
+	// SessionByHash looks a session up by the hash of its token. It returns
+	// expired sessions not yet deleted too: callers check ExpiresAt.
+	SessionByHash(ctx context.Context, hash []byte) (Session, error)
+	// ListSessions returns a user's sessions by ID ascending, expired ones
+	// not yet deleted included; none (also for an unknown user) is an
+	// empty list.
+	ListSessions(ctx context.Context, userID int64) ([]Session, error)
+	// TouchSession records a use of the session: LastSeenAt and ExpiresAt
+	// become the given times. A missing session is ErrNotFound.
+	TouchSession(ctx context.Context, id int64, lastSeen, expires time.Time) error
+	// DeleteSession removes a session of the user; ErrNotFound if the user
+	// has no session with that id (another user's included).
+	DeleteSession(ctx context.Context, userID, id int64) error
+	// DeleteUserSessions removes every session of the user (sign out
+	// everywhere); a user without sessions is not an error.
+	DeleteUserSessions(ctx context.Context, userID int64) error
+	// DeleteExpiredSessions removes the sessions whose ExpiresAt is at or
+	// before now and returns how many it removed.
+	DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error)
 
 	CreateAPIKey(ctx context.Context, k APIKey) (APIKey, error)
 	APIKeyByHash(ctx context.Context, hash []byte) (APIKey, error)

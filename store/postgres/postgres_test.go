@@ -86,8 +86,8 @@ func TestMigrateRecordsVersions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 3 || got[0] != 1 || got[1] != 2 || got[2] != 3 {
-		t.Errorf("schema_migrations versions = %v, want [1 2 3]", got)
+	if len(got) != 4 || got[0] != 1 || got[1] != 2 || got[2] != 3 || got[3] != 4 {
+		t.Errorf("schema_migrations versions = %v, want [1 2 3 4]", got)
 	}
 }
 

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -76,4 +77,28 @@ func (s *Store) SetPassword(ctx context.Context, userID int64, hash string) erro
 		return fmt.Errorf("postgres: set password of user %d: %w", userID, err)
 	}
 	return nil
+}
+
+// CreateFirstUser stores u like CreateUser, but only while the users table
+// is empty; otherwise ErrConflict. The table lock (which ordinary inserts
+// wait for, and which excludes itself) keeps two callers from both seeing
+// an empty table; it is held for one short transaction, once per instance.
+func (s *Store) CreateFirstUser(ctx context.Context, u store.User) (store.User, error) {
+	u.Email = strings.ToLower(u.Email)
+	u.CreatedAt = stamp(u.CreatedAt)
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE"); err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx,
+			"INSERT INTO users (email, password_hash, admin, created_at) SELECT $1, $2, $3, $4 WHERE NOT EXISTS (SELECT 1 FROM users) RETURNING id",
+			u.Email, u.PasswordHash, u.Admin, u.CreatedAt.UnixMilli()).Scan(&u.ID)
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		err = store.ErrConflict
+	}
+	if err != nil {
+		return store.User{}, fmt.Errorf("postgres: create first user %q: %w", u.Email, translate(err))
+	}
+	return u, nil
 }

@@ -78,3 +78,28 @@ func (s *Store) SetPassword(ctx context.Context, userID int64, hash string) erro
 	}
 	return nil
 }
+
+// CreateFirstUser stores u like CreateUser, but only while the users table
+// is empty; otherwise ErrConflict. One statement on the single writer
+// connection, so two callers cannot both see an empty table.
+func (s *Store) CreateFirstUser(ctx context.Context, u store.User) (store.User, error) {
+	u.Email = strings.ToLower(u.Email)
+	u.CreatedAt = stamp(u.CreatedAt)
+	res, err := s.write.ExecContext(ctx,
+		"INSERT INTO users (email, password_hash, admin, created_at) SELECT ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM users)",
+		u.Email, u.PasswordHash, u.Admin, u.CreatedAt.UnixMilli())
+	var n int64
+	if err == nil {
+		n, err = res.RowsAffected()
+	}
+	if err == nil && n == 0 {
+		err = store.ErrConflict
+	}
+	if err == nil {
+		u.ID, err = res.LastInsertId()
+	}
+	if err != nil {
+		return store.User{}, fmt.Errorf("sqlite: create first user %q: %w", u.Email, translate(err))
+	}
+	return u, nil
+}

@@ -51,6 +51,7 @@ func RunApp(t *testing.T, open func(t testing.TB) store.App) {
 		{"TouchAPIKey", appTestTouchAPIKey},
 		{"DeleteAPIKey", appTestDeleteAPIKey},
 		{"Goals", appTestGoals},
+		{"Sessions", appTestSessions},
 
 		{"PutSalt", appTestPutSalt},
 		{"PutSaltConcurrent", appTestPutSaltConcurrent},

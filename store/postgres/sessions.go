@@ -1,0 +1,103 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/footfallhq/footfall/store"
+)
+
+const sessionColumns = "id, user_id, token_hash, csrf_token, user_agent, created_at, last_seen_at, expires_at"
+
+func scanSession(r pgx.Row) (store.Session, error) {
+	var (
+		s                      store.Session
+		created, seen, expires int64
+	)
+	if err := r.Scan(&s.ID, &s.UserID, &s.TokenHash, &s.CSRFToken, &s.UserAgent, &created, &seen, &expires); err != nil {
+		return store.Session{}, err
+	}
+	s.CreatedAt, s.LastSeenAt, s.ExpiresAt = fromMillis(created), fromMillis(seen), fromMillis(expires)
+	return s, nil
+}
+
+// CreateSession stores sess with a new ID; see store.App.
+func (s *Store) CreateSession(ctx context.Context, sess store.Session) (store.Session, error) {
+	sess.CreatedAt = stamp(sess.CreatedAt)
+	if sess.LastSeenAt.IsZero() {
+		sess.LastSeenAt = sess.CreatedAt
+	}
+	sess.LastSeenAt, sess.ExpiresAt = stamp(sess.LastSeenAt), fromMillis(sess.ExpiresAt.UnixMilli())
+	if sess.TokenHash == nil {
+		sess.TokenHash = []byte{} // NOT NULL: an empty hash, as SQLite stores it
+	}
+	err := s.pool.QueryRow(ctx,
+		"INSERT INTO sessions (user_id, token_hash, csrf_token, user_agent, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+		sess.UserID, sess.TokenHash, sess.CSRFToken, sess.UserAgent,
+		sess.CreatedAt.UnixMilli(), sess.LastSeenAt.UnixMilli(), sess.ExpiresAt.UnixMilli()).Scan(&sess.ID)
+	if err != nil {
+		return store.Session{}, fmt.Errorf("postgres: create session of user %d: %w", sess.UserID, translate(err))
+	}
+	return sess, nil
+}
+
+// SessionByHash looks a session up by the hash of its token, expired or
+// not.
+func (s *Store) SessionByHash(ctx context.Context, hash []byte) (store.Session, error) {
+	sess, err := scanSession(s.pool.QueryRow(ctx,
+		"SELECT "+sessionColumns+" FROM sessions WHERE token_hash = $1", hash))
+	if err != nil {
+		// Never print the hash: it identifies a live credential.
+		return store.Session{}, fmt.Errorf("postgres: session by hash: %w", translate(err))
+	}
+	return sess, nil
+}
+
+// ListSessions returns a user's sessions by ID ascending.
+func (s *Store) ListSessions(ctx context.Context, userID int64) ([]store.Session, error) {
+	list, err := queryAll(ctx, s, scanSession,
+		"SELECT "+sessionColumns+" FROM sessions WHERE user_id = $1 ORDER BY id", userID)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: list sessions of user %d: %w", userID, err)
+	}
+	return list, nil
+}
+
+// TouchSession sets a session's last use and expiry.
+func (s *Store) TouchSession(ctx context.Context, id int64, lastSeen, expires time.Time) error {
+	if err := mustAffect(s.pool.Exec(ctx,
+		"UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE id = $3",
+		lastSeen.UnixMilli(), expires.UnixMilli(), id)); err != nil {
+		return fmt.Errorf("postgres: touch session %d: %w", id, err)
+	}
+	return nil
+}
+
+// DeleteSession removes a session of the user.
+func (s *Store) DeleteSession(ctx context.Context, userID, id int64) error {
+	if err := mustAffect(s.pool.Exec(ctx,
+		"DELETE FROM sessions WHERE id = $1 AND user_id = $2", id, userID)); err != nil {
+		return fmt.Errorf("postgres: delete session %d of user %d: %w", id, userID, err)
+	}
+	return nil
+}
+
+// DeleteUserSessions removes every session of the user.
+func (s *Store) DeleteUserSessions(ctx context.Context, userID int64) error {
+	if _, err := s.pool.Exec(ctx, "DELETE FROM sessions WHERE user_id = $1", userID); err != nil {
+		return fmt.Errorf("postgres: delete sessions of user %d: %w", userID, err)
+	}
+	return nil
+}
+
+// DeleteExpiredSessions removes sessions expired at now.
+func (s *Store) DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error) {
+	tag, err := s.pool.Exec(ctx, "DELETE FROM sessions WHERE expires_at <= $1", now.UnixMilli())
+	if err != nil {
+		return 0, fmt.Errorf("postgres: delete expired sessions: %w", err)
+	}
+	return tag.RowsAffected(), nil
+}
