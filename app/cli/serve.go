@@ -125,6 +125,9 @@ func version(_ context.Context, e *Env, _ config.Config, _ []string) error {
 }
 
 func benchCmd(ctx context.Context, e *Env, cfg config.Config, args []string) error {
+	if len(args) > 0 && args[0] == "query" {
+		return benchQuery(ctx, e, cfg, args[1:])
+	}
 	fs, data, addr := flags(e, "bench", &cfg)
 	var o bench.Options
 	fs.StringVar(&o.URL, "url", bench.DefaultURL, "server to load (loopback only)")

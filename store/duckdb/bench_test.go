@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/footfallhq/footfall/app/query"
 	"github.com/footfallhq/footfall/store"
 	"github.com/footfallhq/footfall/store/duckdb"
 	"github.com/footfallhq/footfall/store/storetest"
@@ -148,7 +149,7 @@ func BenchmarkDashboard(b *testing.B) {
 		{"country", []store.Filter{{Op: "is", Dimension: "visit:country", Values: []string{"DE"}}}},
 		{"page", []store.Filter{{Op: "is", Dimension: "event:page", Values: []string{"/pricing"}}}},
 	} {
-		qs := storetest.DashboardQueries(1, benchFrom, to, "Europe/Berlin", c.filters)
+		qs := query.DashboardQueries(1, benchFrom, to, "Europe/Berlin", c.filters, storetest.Goals)
 		b.Run(c.name, func(b *testing.B) {
 			per := make([]time.Duration, len(qs))
 			for b.Loop() {

@@ -1,19 +1,27 @@
-package storetest
+package query
 
 import (
+	"slices"
 	"time"
 
 	"github.com/footfallhq/footfall/store"
 )
 
+// Panel is one named query of a dashboard view.
+type Panel struct {
+	Name  string
+	Query store.Query
+}
+
 // DashboardQueries returns the queries one dashboard view makes for a site
 // over [from, to) (DESIGN §8's "full dashboard"): the top figures and
 // those of the previous period, the daily series, and every panel's top
-// ten. filters, if any, apply to all of them. Benchmarks of every events
-// backend and `footfall bench query` time this set.
-func DashboardQueries(site int64, from, to time.Time, tz string, filters []store.Filter) []QueryCase {
+// ten, with the site's goals. filters, if any, apply to all of them.
+// Benchmarks of every events backend and `footfall bench query` time this
+// set.
+func DashboardQueries(site int64, from, to time.Time, tz string, filters []store.Filter, goals []store.Goal) []Panel {
 	base := func(mod func(*store.Query)) store.Query {
-		q := store.Query{SiteID: site, From: from, To: to, TimeZone: tz, Filters: filters, Goals: Goals}
+		q := store.Query{SiteID: site, From: from, To: to, TimeZone: tz, Filters: filters, Goals: goals}
 		mod(&q)
 		return q
 	}
@@ -25,7 +33,7 @@ func DashboardQueries(site int64, from, to time.Time, tz string, filters []store
 		})
 	}
 	headline := []string{"visitors", "visits", "pageviews", "views_per_visit", "bounce_rate", "visit_duration"}
-	return []QueryCase{
+	panels := []Panel{
 		{"totals", base(func(q *store.Query) { q.Metrics = headline })},
 		{"totals-previous", base(func(q *store.Query) {
 			q.Metrics = headline
@@ -49,4 +57,8 @@ func DashboardQueries(site int64, from, to time.Time, tz string, filters []store
 		{"goals", top(store.DimGoal, "visitors", "events", "conversion_rate")},
 		{"vitals", top("event:page", "lcp_p75", "inp_p75", "cls_p75")},
 	}
+	if len(goals) == 0 {
+		panels = slices.DeleteFunc(panels, func(p Panel) bool { return p.Name == "goals" })
+	}
+	return panels
 }
