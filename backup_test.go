@@ -169,6 +169,12 @@ func TestBackupRestoreSameStats(t *testing.T) {
 		t.Fatal(err)
 	}
 	served := t.TempDir()
+	// With the admin listener off, nothing can ask the server: a clear
+	// refusal, not a lock error.
+	offEnv := []string{"FOOTFALL_DATA_DIR=" + dir, "FOOTFALL_ADMIN_ADDR=off"}
+	if code, _, errOut := runEnv(t, offEnv, "backup", "--out", t.TempDir()); code != 1 || !strings.Contains(errOut, "FOOTFALL_BACKUP_DIR") {
+		t.Errorf("backup with the server running and FOOTFALL_ADMIN_ADDR=off = exit %d, %q; want 1 and advice", code, errOut)
+	}
 	out = mustRun(t, env, "backup", "--out", served, "--key-file", keyFile)
 	if !strings.Contains(out, "through the running server") || !strings.Contains(out, "encrypted: true") {
 		t.Errorf("backup with a server: %q, want it through the server, encrypted", out)

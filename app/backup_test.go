@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -72,6 +73,52 @@ func TestScheduledBackup(t *testing.T) {
 	for _, j := range a.jobs() {
 		if j.Name == "backup" {
 			t.Error("backup job scheduled without FOOTFALL_BACKUP_DIR")
+		}
+	}
+}
+
+// TestScheduledBackupEncrypted: with FOOTFALL_BACKUP_KEY holding only the
+// public key, the job's files are age-encrypted.
+func TestScheduledBackupEncrypted(t *testing.T) {
+	ctx := context.Background()
+	key, _, err := backup.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	backups := t.TempDir()
+	cfg, err := config.Load([]string{"FOOTFALL_DATA_DIR=" + t.TempDir(), "FOOTFALL_BACKUP_DIR=" + backups, "FOOTFALL_BACKUP_KEY=" + key.Recipient()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	a, err := Open(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	if err := a.OpenEventsStore(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.scheduledBackup(ctx); err != nil {
+		t.Fatalf("scheduledBackup: %v", err)
+	}
+	list, err := backup.List(backups)
+	if err != nil || len(list) != 1 {
+		t.Fatalf("List = %v, %v; want one backup", list, err)
+	}
+	m, err := backup.ReadManifest(list[0].Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !m.Encrypted || len(m.Files) == 0 {
+		t.Errorf("manifest: encrypted %t, %d files; want encrypted files", m.Encrypted, len(m.Files))
+	}
+	for _, f := range m.Files {
+		b, err := os.ReadFile(filepath.Join(list[0].Path, f.Name))
+		if err != nil || !strings.HasPrefix(string(b), "age-encryption.org/v1") {
+			t.Errorf("%s is not age-encrypted (%v)", f.Name, err)
 		}
 	}
 }

@@ -60,6 +60,10 @@ func backupCmd(ctx context.Context, e *Env, cfg config.Config, args []string) er
 		}
 		defer a.Close()
 		if err := a.OpenEventsStore(ctx); err != nil {
+			if !cfg.AdminEnabled() && strings.Contains(err.Error(), "in use") {
+				// With no admin listener there is no server to ask.
+				return fmt.Errorf("%w\nwith FOOTFALL_ADMIN_ADDR=off the server cannot take backup requests: stop it, turn the admin listener on, or let it back itself up with FOOTFALL_BACKUP_DIR", err)
+			}
 			return err
 		}
 		path, m, err := a.WriteBackup(ctx, dir, key)
