@@ -7,8 +7,9 @@ import (
 )
 
 // BenchmarkQueue measures the Redis round trips the ingest path pays:
-// Enqueue of one event (one script call per request), from 32 goroutines
-// as the HTTP server would, and the batcher's Next+Ack of 1,000.
+// Enqueue of one event from 32 goroutines as the HTTP server would (calls
+// waiting together share a script call), and the batcher's Next+Ack of
+// 1,000.
 func BenchmarkQueue(b *testing.B) {
 	c := testClient(b)
 	b.Run("op=enqueue/batch=1/c=32", func(b *testing.B) {

@@ -7,6 +7,8 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -180,7 +182,9 @@ func TestQueueRedisDown(t *testing.T) {
 	// answering.
 	rdb := goredis.NewClient(&goredis.Options{Addr: addr, MaxRetries: -1})
 	defer rdb.Close()
-	q := &Queue{rdb: rdb, opts: QueueOptions{}.withDefaults()}
+	q := newQueue(rdb, QueueOptions{})
+	q.start()
+	defer q.Close()
 	if err := q.Enqueue(ctx, eventsFrom(0, 1)); !errors.Is(err, store.ErrUnavailable) {
 		t.Errorf("Enqueue with Redis down = %v, want store.ErrUnavailable", err)
 	}
@@ -200,4 +204,47 @@ func sessions(evs []store.Event) []string {
 		out = append(out, strconv.FormatUint(e.SessionID, 10))
 	}
 	return out
+}
+
+// TestQueueGroupAllOrNothing: calls that share one script call near
+// MaxLen are each taken whole or refused whole.
+func TestQueueGroupAllOrNothing(t *testing.T) {
+	c := testClient(t)
+	q := openQueue(t, c, QueueOptions{Stream: testPrefix(t, c) + "events", MaxLen: 10})
+	t.Cleanup(func() { _ = q.Close() })
+	var (
+		wg       sync.WaitGroup
+		accepted atomic.Int64
+	)
+	for i := range 20 {
+		wg.Go(func() {
+			err := q.Enqueue(context.Background(), eventsFrom(i*3, 3))
+			switch {
+			case err == nil:
+				accepted.Add(1)
+			case !errors.Is(err, store.ErrFull):
+				t.Errorf("Enqueue: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if n := accepted.Load(); n != 3 {
+		t.Fatalf("%d calls of 3 events accepted into a stream of 10, want 3", n)
+	}
+	b, err := q.Next(t.Context(), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	perCall := map[uint64]int{}
+	for _, e := range b.Events {
+		perCall[e.SessionID/3]++
+	}
+	for call, n := range perCall {
+		if n != 3 {
+			t.Errorf("call %d has %d of its 3 events in the stream", call, n)
+		}
+	}
+	if len(b.Events) != 9 {
+		t.Errorf("stream holds %d events, want 9", len(b.Events))
+	}
 }
