@@ -234,11 +234,19 @@ func compile(q store.Query) (compiled, error) {
 	}
 
 	// agg: counts and samples over the rows of each group.
-	b.WriteString(", agg AS (SELECT " + dimList(", ") +
-		"count(*) FILTER (WHERE act) AS n_act, " +
-		"count(DISTINCT visitor_id) FILTER (WHERE act) AS n_visitors, " +
-		"count(DISTINCT session_id) FILTER (WHERE act) AS n_visits, " +
-		"count(*) FILTER (WHERE act AND name = 'pageview') AS n_pageviews")
+	// Distinct counts are the costly part: only those asked for are made.
+	b.WriteString(", agg AS (SELECT " + dimList(", ") + "count(*) FILTER (WHERE act) AS n_act")
+	if slices.ContainsFunc(q.Metrics, func(m string) bool {
+		return m == "visitors" || m == "percentage" || slices.Contains(store.ConversionMetrics, m)
+	}) {
+		b.WriteString(", count(DISTINCT visitor_id) FILTER (WHERE act) AS n_visitors")
+	}
+	if slices.Contains(q.Metrics, "visits") {
+		b.WriteString(", count(DISTINCT session_id) FILTER (WHERE act) AS n_visits")
+	}
+	if slices.Contains(q.Metrics, "pageviews") {
+		b.WriteString(", count(*) FILTER (WHERE act AND name = 'pageview') AS n_pageviews")
+	}
 	if slices.ContainsFunc(q.Metrics, func(m string) bool { return slices.Contains(store.RevenueMetrics, m) }) {
 		b.WriteString(", sum(revenue_amount) FILTER (WHERE act) AS rev_sum, count(revenue_amount) FILTER (WHERE act) AS rev_n")
 	}
