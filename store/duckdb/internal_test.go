@@ -232,13 +232,17 @@ func TestCompileParameters(t *testing.T) {
 func TestCompileUnsupported(t *testing.T) {
 	base := store.Query{SiteID: 1, From: day, To: day.AddDate(0, 0, 1), Metrics: []string{"visitors"}}
 	for name, mod := range map[string]func(*store.Query){
-		"metric":    func(q *store.Query) { q.Metrics = []string{"bounce_rate"} },
-		"dimension": func(q *store.Query) { q.Dimensions = []string{"event:props:plan"} },
+		"metric":    func(q *store.Query) { q.Metrics = []string{"bounce"} },
+		"perf":      func(q *store.Query) { q.Metrics = []string{"lcp_p99"} },
+		"dimension": func(q *store.Query) { q.Dimensions = []string{"visit:shoe_size"} },
 		"filter op": func(q *store.Query) {
-			q.Filters = []store.Filter{{Op: "matches", Dimension: "event:page", Values: []string{"x"}}}
+			q.Filters = []store.Filter{{Op: "resembles", Dimension: "event:page", Values: []string{"x"}}}
 		},
 		"filter column": func(q *store.Query) {
-			q.Filters = []store.Filter{{Op: "is", Dimension: "visit:exit_page", Values: []string{"x"}}}
+			q.Filters = []store.Filter{{Op: "is", Dimension: "visit:shoe_size", Values: []string{"x"}}}
+		},
+		"filter on time": func(q *store.Query) {
+			q.Filters = []store.Filter{{Op: "is", Dimension: "time:day", Values: []string{"x"}}}
 		},
 		"filter no value": func(q *store.Query) { q.Filters = []store.Filter{{Op: "is", Dimension: "event:page"}} },
 		"empty or":        func(q *store.Query) { q.Filters = []store.Filter{{Op: "or"}} },

@@ -1,0 +1,161 @@
+package duckdb
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/footfallhq/footfall/store"
+)
+
+// visitLevel reports whether q only involves whole visits: dimensions and
+// filters on the attributes stamped on every event of a visit (and its
+// exit page), and metrics that count visits, visitors and their events.
+// Such a query is answered from one row per visit, without joining visits
+// back to their events: the same answer, several times faster.
+func visitLevel(q store.Query) bool {
+	for _, m := range q.Metrics {
+		if !slices.Contains(store.CountMetrics, m) && !slices.Contains(store.SessionMetrics, m) {
+			return false
+		}
+	}
+	for _, d := range q.Dimensions {
+		if !visitDimension(d) {
+			return false
+		}
+	}
+	var filters func(fs []store.Filter) bool
+	filters = func(fs []store.Filter) bool {
+		for _, f := range fs {
+			if f.Dimension != "" && !visitDimension(f.Dimension) {
+				return false
+			}
+			if !filters(f.Children) {
+				return false
+			}
+		}
+		return true
+	}
+	return filters(q.Filters)
+}
+
+func visitDimension(d string) bool {
+	if code, ok := store.NameDimensions[d]; ok {
+		d = code
+	}
+	_, plain := store.Dimensions[d]
+	return d == store.DimExitPage || (plain && strings.HasPrefix(d, "visit:"))
+}
+
+// compileVisits compiles a visit-level query: v holds one row per visit
+// with activity in range (its stamped attributes, counts, duration and
+// exit page), and groups are made of visits.
+func compileVisits(q store.Query) (compiled, error) {
+	var c compiled
+	k := &compiler{q: q, goalDim: -1}
+	exit := slices.Contains(q.Dimensions, store.DimExitPage) || slices.ContainsFunc(q.Filters, usesExitPage)
+	var attrs []string
+	for _, col := range k.columns() {
+		switch col {
+		case "ts", "visitor_id", "session_id", "name", "pathname":
+		default:
+			attrs = append(attrs, col)
+		}
+	}
+	var b builder
+	b.WriteString("WITH r AS (SELECT " + strings.Join(k.columns(), ", ") +
+		" FROM events WHERE site_id = " + b.param(q.SiteID) +
+		" AND ts >= " + b.param(ceilMilli(q.From)) + " AND ts < " + b.param(ceilMilli(q.To)) + ")")
+	b.WriteString(", v AS (SELECT session_id, any_value(visitor_id) AS visitor_id, " +
+		"count(*) FILTER (WHERE name <> 'engagement') AS n_act, " +
+		"count(*) FILTER (WHERE name = 'pageview') AS s_pv, " +
+		"count(*) FILTER (WHERE name NOT IN ('pageview', 'engagement')) AS s_ce, " +
+		"max(ts) - min(ts) AS s_dur")
+	if exit {
+		b.WriteString(", coalesce(arg_max(pathname, (ts, pathname)) FILTER (WHERE name = 'pageview'), '') AS s_exit")
+	}
+	for _, a := range attrs {
+		// Stamped on every event of the visit: any row's value is the visit's.
+		b.WriteString(", any_value(" + a + ") AS " + a)
+	}
+	b.WriteString(" FROM r GROUP BY session_id)")
+
+	b.WriteString(", b AS (SELECT *")
+	for i, d := range q.Dimensions {
+		alias := "d" + strconv.Itoa(i)
+		k.dims = append(k.dims, alias)
+		b.WriteString(", " + k.column(&b, d) + " AS " + alias)
+	}
+	b.WriteString(" FROM v WHERE n_act > 0")
+	if len(q.Filters) > 0 {
+		b.WriteString(" AND ")
+		if err := k.filters(&b, q.Filters); err != nil {
+			return c, err
+		}
+	}
+	b.WriteString(")")
+
+	groupBy := ""
+	if len(k.dims) > 0 {
+		groupBy = " GROUP BY " + strings.Join(k.dims, ", ")
+	}
+	sel := slices.Clone(k.dims)
+	for i, m := range q.Metrics {
+		var expr string
+		switch m {
+		case "visitors":
+			expr = "count(DISTINCT visitor_id)::DOUBLE"
+		case "visits":
+			expr = "count(*)::DOUBLE"
+		case "pageviews":
+			expr = "sum(s_pv)::DOUBLE"
+		case "events":
+			expr = "sum(n_act)::DOUBLE"
+		case "percentage":
+			expr = "100::DOUBLE * count(DISTINCT visitor_id) / nullif(any_value(tot.tot_all), 0)"
+		case "views_per_visit":
+			expr = "sum(s_pv)::DOUBLE / nullif(count(*), 0)"
+		case "bounce_rate":
+			expr = "100::DOUBLE * count(*) FILTER (WHERE s_pv <= 1 AND s_ce = 0) / nullif(count(*), 0)"
+		case "visit_duration":
+			expr = "sum(s_dur)::DOUBLE / nullif(count(*), 0) / 1000"
+		default:
+			return c, fmt.Errorf("metric %q at visit level: %w", m, store.ErrUnsupported)
+		}
+		sel = append(sel, "coalesce("+expr+", 0) AS m"+strconv.Itoa(i))
+	}
+	from := " FROM b"
+	if slices.Contains(q.Metrics, "percentage") {
+		b.WriteString(", tot AS (SELECT count(DISTINCT visitor_id) AS tot_all FROM b)")
+		from += " CROSS JOIN tot"
+	}
+	orderBy, err := orderSQL(q)
+	if err != nil {
+		return c, err
+	}
+	c.timeLayouts = make([]string, len(q.Dimensions))
+	c.windowTotal = q.Limit > 0 || q.Offset > 0
+	if c.windowTotal {
+		sel = append(sel, "count(*) OVER () AS total")
+	}
+	head := b.String()
+	body := " SELECT " + strings.Join(sel, ", ") + from + groupBy
+	c.sql = head + body + orderBy
+	c.args = slices.Clone(b.args)
+	if q.Limit > 0 {
+		c.sql += " LIMIT ?"
+		c.args = append(c.args, q.Limit)
+	}
+	if q.Offset > 0 {
+		c.sql += " OFFSET ?"
+		c.args = append(c.args, q.Offset)
+	}
+	if len(k.dims) == 0 {
+		c.countSQL = "SELECT 1"
+	} else {
+		c.countSQL = head + " SELECT count(*) FROM (SELECT " + strings.Join(k.dims, ", ") + from + groupBy + ")"
+		c.countArgs = slices.Clone(b.args)
+	}
+	return c, nil
+}
