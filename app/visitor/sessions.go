@@ -92,14 +92,26 @@ func (s *Sessions) Assign(ev *store.Event, current, previous uint64, open bool) 
 	if !open {
 		return false
 	}
-	ses := &session{id: s.ids.next(), visitor: current, lastSeen: now, entry: entryOf(ev)}
-	ev.VisitorID, ev.SessionID = ses.visitor, ses.id
-	ses.entry.stamp(ev)
+	// The id is taken before the lock: taking one may reserve a new block
+	// in the app database. An id left unused when another session won is
+	// harmless.
+	id := s.ids.next()
 	k := key{ev.SiteID, current}
 	sh := &s.shards[s.shard(k)]
 	sh.Lock()
-	sh.m[k] = ses
-	sh.Unlock()
+	defer sh.Unlock()
+	// Two first events of a visit can arrive together (a pageview and a
+	// queued custom event): the one that comes second here joins the
+	// session the first one opened instead of opening another.
+	ses, ok := sh.m[k]
+	if !ok || now.Sub(ses.lastSeen) >= IdleTimeout {
+		ses = &session{id: id, visitor: current, lastSeen: now, entry: entryOf(ev)}
+		sh.m[k] = ses
+	} else if now.After(ses.lastSeen) {
+		ses.lastSeen = now
+	}
+	ev.VisitorID, ev.SessionID = ses.visitor, ses.id
+	ses.entry.stamp(ev)
 	return true
 }
 

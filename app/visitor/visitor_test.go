@@ -3,6 +3,7 @@ package visitor
 import (
 	"context"
 	"net/netip"
+	"sync"
 	"testing"
 	"time"
 
@@ -179,5 +180,29 @@ func BenchmarkIDs(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		s.IDs(1, ip, "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36")
+	}
+}
+
+// TestSessionsConcurrentFirstEvents: first events of one visitor arriving
+// at once (a pageview and a queued custom event) share one session.
+func TestSessionsConcurrentFirstEvents(t *testing.T) {
+	for range 50 {
+		s := NewSessions(nil)
+		t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+		var wg sync.WaitGroup
+		ids := make([]uint64, 8)
+		for i := range ids {
+			wg.Go(func() {
+				ev := &store.Event{Timestamp: t0, SiteID: 1, Name: "pageview"}
+				s.Assign(ev, 42, 0, true)
+				ids[i] = ev.SessionID
+			})
+		}
+		wg.Wait()
+		for _, id := range ids {
+			if id != ids[0] {
+				t.Fatalf("concurrent first events got sessions %v, want one", ids)
+			}
+		}
 	}
 }
