@@ -2,7 +2,9 @@ package web
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -11,6 +13,7 @@ import (
 type healthHandler struct {
 	ready   func(ctx context.Context) error
 	version string
+	logger  *slog.Logger
 }
 
 // live is /healthz: the process is up and serving HTTP.
@@ -26,7 +29,15 @@ func (h *healthHandler) readyz(c echo.Context) error {
 	defer cancel()
 	if h.ready != nil {
 		if err := h.ready(ctx); err != nil {
-			return apiError(http.StatusServiceUnavailable, "not_ready", err.Error())
+			// The cause names hosts and drivers: for the log, not the public.
+			logger := h.logger
+			if logger == nil {
+				logger = slog.Default()
+			}
+			logger.Warn("not ready", "err", err)
+			// Ready's errors start with the part that failed ("redis: …").
+			part, _, _ := strings.Cut(err.Error(), ":")
+			return apiError(http.StatusServiceUnavailable, "not_ready", "not ready: "+part+" does not answer (details in the server log)")
 		}
 	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
