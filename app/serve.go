@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/footfallhq/footfall/app/auth"
 	"github.com/footfallhq/footfall/app/certs"
 	"github.com/footfallhq/footfall/app/config"
 	"github.com/footfallhq/footfall/app/jobs"
@@ -124,6 +125,9 @@ func (a *App) Serve(ctx context.Context, assets fs.FS) error {
 	a.Logger.Info("footfall is running", "url", url, "version", a.Version, "data", cfg.DataDir,
 		"events", redactURL(cfg.EventsURL), "admin", cfg.AdminAddr, "domain", cfg.Domain)
 	fmt.Fprintf(os.Stderr, "Footfall is running: open %s\n", url)
+	if err := a.announceSetup(ctx, deps.SecretKey); err != nil {
+		a.Logger.Warn("cannot tell whether the first-run setup is needed", "err", err)
+	}
 	go func() {
 		a.geo.Warm()
 		// Start-up leaves tens of MB of garbage (decompressed tables, parser
@@ -176,6 +180,16 @@ func (a *App) jobs() []jobs.Job {
 			Run: func(ctx context.Context) error { return a.Salts.Rotate(ctx, time.Now()) }},
 		{Name: "session_sweep", Schedule: jobs.Every(time.Minute), Timeout: time.Minute,
 			Run: func(context.Context) error { a.Sessions.Sweep(time.Now()); return nil }},
+		// Expired sign-in sessions are refused when used; this only keeps
+		// the table from growing with abandoned ones.
+		{Name: "signin_session_expiry", Schedule: jobs.Every(time.Hour), Timeout: 5 * time.Minute,
+			Run: func(ctx context.Context) error {
+				n, err := a.DB.DeleteExpiredSessions(ctx, time.Now())
+				if n > 0 {
+					a.Logger.Debug("expired sign-in sessions deleted", "n", n)
+				}
+				return err
+			}},
 	}
 	if a.Config.BackupDir != "" {
 		// 03:00 UTC: after midnight's salt rotation, before most of Europe
@@ -195,11 +209,17 @@ func (a *App) WebDeps(assets fs.FS) (web.Deps, error) {
 	if err != nil {
 		return web.Deps{}, err
 	}
+	secret, err := a.SecretKey()
+	if err != nil {
+		return web.Deps{}, err
+	}
 	return web.Deps{
 		Logger:         a.Logger.With("component", "web"),
 		Ingester:       a.Ingester,
 		Stats:          a.Stats,
 		Credentials:    a.DB,
+		Accounts:       a.DB,
+		SecretKey:      secret,
 		Sites:          a.DB,
 		Ready:          a.Ready,
 		Assets:         assets,
@@ -212,6 +232,26 @@ func (a *App) WebDeps(assets fs.FS) (web.Deps, error) {
 		Version:        a.Version,
 		Backup:         backupHandler{a},
 	}, nil
+}
+
+// SetupURL is the first-run setup link: the page that creates the owner
+// account, with the token that lets a browser on another machine use it.
+func (a *App) SetupURL(secretKey string) string {
+	return strings.TrimRight(a.Config.BaseURL, "/") + "/setup?token=" + auth.SetupToken(secretKey)
+}
+
+// announceSetup logs the setup link while no user exists, once per start,
+// so the operator (and only someone who can read the server's log) can
+// create the owner account.
+func (a *App) announceSetup(ctx context.Context, secretKey string) error {
+	users, err := a.DB.ListUsers(ctx)
+	if err != nil || len(users) > 0 {
+		return err
+	}
+	link := a.SetupURL(secretKey)
+	a.Logger.Info("no account yet: open the setup link to create the owner (or run `footfall user create --admin`)", "url", link)
+	fmt.Fprintf(os.Stderr, "No account yet. Create the owner account at:\n  %s\n", link)
+	return nil
 }
 
 func newServer(h http.Handler) *http.Server {

@@ -1,5 +1,6 @@
 // Package auth holds Footfall's credentials: API keys (random, shown once,
-// stored as SHA-256) and passwords (argon2id). It knows nothing of HTTP.
+// stored as SHA-256), passwords (argon2id), sign-in session and CSRF
+// tokens, and the first-run setup token. It knows nothing of HTTP.
 package auth
 
 import (

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
@@ -37,6 +38,25 @@ func HashPassword(password string) (string, error) {
 	enc := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
 		argon2.Version, argonMemory, argonTime, argonThreads, enc.EncodeToString(salt), enc.EncodeToString(key)), nil
+}
+
+// dummyHash is a hash no sign-in is ever checked against for real; see
+// CheckNoPassword.
+var dummyHash = sync.OnceValue(func() string {
+	h, err := HashPassword("footfall: no such account")
+	if err != nil {
+		panic(err) // the literal above satisfies the length rule
+	}
+	return h
+})
+
+// CheckNoPassword does the work of CheckPassword for a sign-in whose
+// account does not exist (or has no password), so that the answer takes
+// as long as a wrong password's and does not reveal which emails have
+// accounts. It always reports false.
+func CheckNoPassword(password string) bool {
+	_, _ = CheckPassword(dummyHash(), password)
+	return false
 }
 
 // CheckPassword reports whether password matches hash, in constant time.

@@ -16,17 +16,29 @@ func routes(e *echo.Echo, d Deps) {
 	e.POST("/api/event", ev.post)
 	e.OPTIONS("/api/event", ev.preflight)
 
-	st := &statsHandler{stats: d.Stats, creds: d.Credentials, logger: d.Logger}
+	au := &authenticator{creds: d.Credentials, accounts: d.Accounts, logger: d.Logger}
 	if d.APIRateLimit > 0 && d.Limiter != nil {
-		st.limiter = d.Limiter
-		st.limit = store.Limit{Rate: d.APIRateLimit, Period: time.Hour, Burst: d.APIRateLimit}
+		au.limiter = d.Limiter
+		au.limit = store.Limit{Rate: d.APIRateLimit, Period: time.Hour, Burst: d.APIRateLimit}
 	}
+	if d.Accounts != nil {
+		ac := newAccountHandler(d, au)
+		e.GET("/api/auth/me", ac.me)
+		e.POST("/api/auth/setup", ac.setup)
+		e.POST("/api/auth/login", ac.login)
+		e.POST("/api/auth/logout", ac.logout)
+		e.POST("/api/auth/logout-everywhere", ac.logoutEverywhere)
+		e.GET("/api/auth/sessions", ac.sessions)
+		e.DELETE("/api/auth/sessions/:id", ac.deleteSession)
+	}
+
+	st := &statsHandler{stats: d.Stats, auth: au}
 	e.POST("/api/v2/query", st.query)
 	e.OPTIONS("/api/v2/query", st.preflight)
 	e.POST("/api/v2/funnel", st.funnel)
 	e.OPTIONS("/api/v2/funnel", st.preflight)
 
-	si := &sitesHandler{db: d.Sites, authenticate: st.authenticate}
+	si := &sitesHandler{db: d.Sites, authenticate: au.user}
 	e.GET("/api/v1/sites", si.list)
 	e.POST("/api/v1/sites", si.create)
 	e.GET("/api/v1/sites/goals", si.goals)

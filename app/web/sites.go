@@ -49,9 +49,9 @@ const (
 // which domains other tenants track.
 type sitesHandler struct {
 	db SiteStore
-	// authenticate resolves the Authorization header to a user, as the
-	// stats API does (statsHandler.authenticate).
-	authenticate func(ctx context.Context, header string) (store.User, error)
+	// authenticate resolves the request's API key or session to a user,
+	// as the stats API does (authenticator.user).
+	authenticate func(c echo.Context) (store.User, error)
 }
 
 // siteJSON is a site as the API shows it.
@@ -63,9 +63,9 @@ type siteJSON struct {
 // deletedJSON is every DELETE's answer.
 var deletedJSON = map[string]bool{"deleted": true}
 
-// user authenticates the request's API key.
+// user authenticates the request's API key or session.
 func (h *sitesHandler) user(c echo.Context) (store.User, error) {
-	return h.authenticate(c.Request().Context(), c.Request().Header.Get("Authorization"))
+	return h.authenticate(c)
 }
 
 func siteNotFound(domain string) *Error {

@@ -37,10 +37,14 @@ type Credentials interface {
 
 // Deps is what the HTTP layer needs from the rest of the application.
 type Deps struct {
-	Logger         *slog.Logger
-	Ingester       Ingester
-	Stats          Stats
-	Credentials    Credentials
+	Logger      *slog.Logger
+	Ingester    Ingester
+	Stats       Stats
+	Credentials Credentials
+	// Accounts serves sign-in and sessions (/api/auth/…) and lets the
+	// stats and Sites APIs accept a session cookie; nil = API keys only.
+	Accounts       Accounts
+	SecretKey      string                          // derives the first-run setup token (auth.SetupToken)
 	Sites          SiteStore                       // the Sites API, /api/v1/sites…
 	Ready          func(ctx context.Context) error // nil error = ready
 	Assets         fs.FS                           // the embedded assets/ tree

@@ -1,0 +1,458 @@
+package web
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"mime"
+	"net"
+	"net/http"
+	"net/mail"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"github.com/footfallhq/footfall/app/auth"
+	"github.com/footfallhq/footfall/store"
+	"github.com/labstack/echo/v4"
+)
+
+// Sign-in attempts allowed per minute, per email and per client address.
+const signInPerMinute = 5
+
+// accountMaxBody bounds a sign-in or setup body: an email and a password
+// of at most 1,024 characters, JSON-escaped.
+const accountMaxBody = 16 << 10
+
+// accountHandler serves /api/auth/…: the first-run setup, sign-in and
+// sign-out, and the signed-in user's sessions.
+type accountHandler struct {
+	db        Accounts
+	auth      *authenticator
+	limiter   store.Limiter // nil: sign-in is not rate-limited
+	secretKey string
+	baseURL   string
+	// hasUsers caches "some user exists": once true it stays true (users
+	// are never all deleted), so /me stops asking the database.
+	hasUsers atomic.Bool
+}
+
+func newAccountHandler(d Deps, au *authenticator) *accountHandler {
+	return &accountHandler{db: d.Accounts, auth: au, limiter: d.Limiter, secretKey: d.SecretKey, baseURL: d.BaseURL}
+}
+
+// userJSON is the signed-in user as /api/auth/… show it.
+type userJSON struct {
+	ID    int64  `json:"id"`
+	Email string `json:"email"`
+	Admin bool   `json:"admin"`
+}
+
+// meJSON is the answer of /me, setup and login.
+type meJSON struct {
+	User        userJSON `json:"user"`
+	CSRFToken   string   `json:"csrf_token"`
+	SetupNeeded bool     `json:"setup_needed"`
+}
+
+// credentialsJSON is the body of setup and login.
+type credentialsJSON struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+	Token    string `json:"token"` // the setup token (setup only)
+}
+
+// setupNeeded reports whether no user exists yet.
+func (h *accountHandler) setupNeeded(ctx context.Context) (bool, error) {
+	if h.hasUsers.Load() {
+		return false, nil
+	}
+	users, err := h.db.ListUsers(ctx)
+	if err != nil {
+		return false, err
+	}
+	if len(users) > 0 {
+		h.hasUsers.Store(true)
+	}
+	return len(users) == 0, nil
+}
+
+// me is GET /api/auth/me: who is signed in, and the CSRF token their
+// writes must carry. Signed out, it is a 401 that also says whether the
+// instance still needs its first-run setup.
+func (h *accountHandler) me(c echo.Context) error {
+	user, s, err := h.auth.session(c)
+	if errors.Is(err, errSignedOut) {
+		needed, nerr := h.setupNeeded(c.Request().Context())
+		if nerr != nil {
+			return nerr
+		}
+		if _, cerr := c.Cookie(sessionCookie); cerr == nil {
+			h.clearCookie(c)
+		}
+		return c.JSON(http.StatusUnauthorized, map[string]any{
+			"error": errSignedOut.Message, "code": errSignedOut.Code, "setup_needed": needed,
+		})
+	}
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, meJSON{User: toUserJSON(user), CSRFToken: s.CSRFToken})
+}
+
+func toUserJSON(u store.User) userJSON {
+	return userJSON{ID: u.ID, Email: u.Email, Admin: u.Admin}
+}
+
+// setup is POST /api/auth/setup: while no user exists, it creates the
+// owner (an admin) and signs them in. A request from another machine must
+// carry the setup token the server logs at start, so that a fresh public
+// server cannot be claimed by whoever finds it first.
+func (h *accountHandler) setup(c echo.Context) error {
+	ctx := c.Request().Context()
+	if err := h.limit(c, "setup", "", "setup attempts"); err != nil {
+		return err
+	}
+	var in credentialsJSON
+	if err := decodeCredentials(c, &in); err != nil {
+		return err
+	}
+	needed, err := h.setupNeeded(ctx)
+	if err != nil {
+		return err
+	}
+	if !needed {
+		return errSetupDone
+	}
+	if !h.localSetup(c.Request()) && !auth.SetupTokenMatch(h.secretKey, strings.TrimSpace(in.Token)) {
+		return apiError(http.StatusForbidden, "setup_token",
+			"the setup token is missing or wrong: open the setup link the server printed in its log at start (…/setup?token=…)")
+	}
+	email, err := checkEmail(in.Email)
+	if err != nil {
+		return err
+	}
+	hash, err := auth.HashPassword(in.Password)
+	if errors.Is(err, auth.ErrWeakPassword) {
+		return apiError(http.StatusBadRequest, "weak_password", err.Error())
+	} else if err != nil {
+		return err
+	}
+	user, err := h.db.CreateFirstUser(ctx, store.User{Email: email, PasswordHash: hash, Admin: true})
+	if errors.Is(err, store.ErrConflict) {
+		h.hasUsers.Store(true)
+		return errSetupDone
+	} else if err != nil {
+		return err
+	}
+	h.hasUsers.Store(true)
+	return h.signIn(c, user)
+}
+
+var errSetupDone = apiError(http.StatusConflict, "setup_done", "this instance already has its owner: sign in instead")
+
+// localSetup reports whether a setup request may skip the token because
+// it plainly comes from this machine: a loopback peer, no proxy headers,
+// a loopback Host and Origin (if any), and a loopback FOOTFALL_BASE_URL.
+// Each condition closes a way for a remote request to look local: a
+// reverse proxy on the same machine connects from loopback, and not every
+// proxy adds X-Forwarded-For; an instance configured with a public URL is
+// reached from elsewhere, so its owner takes the token from the log.
+func (h *accountHandler) localSetup(r *http.Request) bool {
+	if !remoteAddr(r.RemoteAddr).IsLoopback() {
+		return false
+	}
+	for _, name := range []string{"X-Forwarded-For", "X-Forwarded-Host", "X-Real-Ip", "Forwarded", "Cf-Connecting-Ip"} {
+		if r.Header.Get(name) != "" {
+			return false
+		}
+	}
+	if !loopbackHost(r.Host) {
+		return false
+	}
+	if o := r.Header.Get("Origin"); o != "" {
+		u, err := url.Parse(o)
+		if err != nil || !loopbackHost(u.Host) {
+			return false
+		}
+	}
+	u, err := url.Parse(h.baseURL)
+	return err == nil && loopbackHost(u.Host)
+}
+
+// loopbackHost reports whether host (with or without a port) names this
+// machine: localhost or a loopback address.
+func loopbackHost(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	a, err := netip.ParseAddr(host)
+	return err == nil && a.Unmap().IsLoopback()
+}
+
+// login is POST /api/auth/login: email and password to a new session.
+// Unknown email and wrong password get the same answer in about the same
+// time; attempts are limited per email and per client address.
+func (h *accountHandler) login(c echo.Context) error {
+	ctx := c.Request().Context()
+	var in credentialsJSON
+	if err := decodeCredentials(c, &in); err != nil {
+		return err
+	}
+	email := strings.ToLower(strings.TrimSpace(in.Email))
+	if err := h.limit(c, "login", email, "sign-in attempts"); err != nil {
+		return err
+	}
+	invalid := apiError(http.StatusUnauthorized, "invalid_credentials", "wrong email or password")
+	if utf8.RuneCountInString(in.Password) > 1024 {
+		auth.CheckNoPassword(in.Password[:1024])
+		return invalid
+	}
+	user, err := h.db.UserByEmail(ctx, email)
+	if errors.Is(err, store.ErrNotFound) || err == nil && user.PasswordHash == "" {
+		auth.CheckNoPassword(in.Password)
+		return invalid
+	} else if err != nil {
+		return err
+	}
+	ok, err := auth.CheckPassword(user.PasswordHash, in.Password)
+	if err != nil {
+		h.auth.logger.Warn("a stored password hash cannot be checked", "user_id", user.ID, "err", err)
+	}
+	if !ok {
+		return invalid
+	}
+	// A session the browser already had is replaced, not reused: the new
+	// one has a token nobody else could have planted.
+	if old, err := h.auth.lookup(c); err == nil {
+		if err := h.db.DeleteSession(ctx, old.UserID, old.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+	}
+	return h.signIn(c, user)
+}
+
+// limit counts one attempt of kind against the client address and, when
+// email is not empty, against the email (hashed: limiter keys may sit in
+// Redis, which is no place for addresses). A failing limiter lets the
+// attempt through, as for API keys.
+func (h *accountHandler) limit(c echo.Context, kind, email, what string) error {
+	if h.limiter == nil {
+		return nil
+	}
+	ctx := c.Request().Context()
+	keys := []string{kind + ":ip:" + c.RealIP()}
+	if email != "" {
+		sum := sha256.Sum256([]byte(email))
+		keys = append(keys, kind+":email:"+hex.EncodeToString(sum[:16]))
+	}
+	var retry time.Duration
+	for _, k := range keys {
+		a, err := h.limiter.Allow(ctx, k, store.PerMinute(signInPerMinute))
+		if err != nil {
+			h.auth.logger.Warn("rate limiter failed; letting the attempt through", "err", err)
+			continue
+		}
+		if !a.Allowed {
+			retry = max(retry, a.RetryAfter)
+		}
+	}
+	if retry > 0 {
+		return rateLimited(fmt.Sprintf("more than %d %s a minute", signInPerMinute, what), retry)
+	}
+	return nil
+}
+
+// signIn starts a new session for user and answers as /me does.
+func (h *accountHandler) signIn(c echo.Context, user store.User) error {
+	token, hash := auth.NewSessionToken()
+	now := time.Now()
+	s, err := h.db.CreateSession(c.Request().Context(), store.Session{
+		UserID: user.ID, TokenHash: hash, CSRFToken: auth.NewCSRFToken(),
+		UserAgent: shortUA(c.Request().UserAgent()),
+		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(sessionIdle),
+	})
+	if err != nil {
+		return err
+	}
+	c.SetCookie(&http.Cookie{
+		Name: sessionCookie, Value: token, Path: "/",
+		MaxAge:   int(sessionMax / time.Second),
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: h.secure(c),
+	})
+	noStore(c)
+	return c.JSON(http.StatusOK, meJSON{User: toUserJSON(user), CSRFToken: s.CSRFToken})
+}
+
+// secure reports whether cookies must be Secure: the request came over
+// TLS, or the public URL is https (a proxy terminates TLS in front).
+func (h *accountHandler) secure(c echo.Context) bool {
+	return c.Request().TLS != nil || strings.HasPrefix(strings.ToLower(h.baseURL), "https://")
+}
+
+func (h *accountHandler) clearCookie(c echo.Context) {
+	c.SetCookie(&http.Cookie{
+		Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: h.secure(c),
+	})
+}
+
+// noStore keeps answers carrying a CSRF token out of every cache.
+func noStore(c echo.Context) {
+	c.Response().Header().Set("Cache-Control", "no-store")
+}
+
+// logout is POST /api/auth/logout: the session ends and the cookie is
+// cleared. Without a valid session there is nothing to end; the cookie is
+// cleared all the same.
+func (h *accountHandler) logout(c echo.Context) error {
+	_, s, err := h.auth.session(c)
+	switch {
+	case errors.Is(err, errSignedOut):
+	case err != nil:
+		return err
+	default:
+		if err := h.db.DeleteSession(c.Request().Context(), s.UserID, s.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+	}
+	h.clearCookie(c)
+	return c.NoContent(http.StatusNoContent)
+}
+
+// logoutEverywhere is POST /api/auth/logout-everywhere: every session of
+// the user ends, this one included.
+func (h *accountHandler) logoutEverywhere(c echo.Context) error {
+	user, _, err := h.auth.session(c)
+	if err != nil {
+		return err
+	}
+	if err := h.db.DeleteUserSessions(c.Request().Context(), user.ID); err != nil {
+		return err
+	}
+	h.clearCookie(c)
+	return c.NoContent(http.StatusNoContent)
+}
+
+// sessionJSON is one of the user's sessions as GET /api/auth/sessions
+// lists them.
+type sessionJSON struct {
+	ID         int64     `json:"id"`
+	UserAgent  string    `json:"user_agent"`
+	CreatedAt  time.Time `json:"created_at"`
+	LastSeenAt time.Time `json:"last_seen_at"`
+	ExpiresAt  time.Time `json:"expires_at"`
+	Current    bool      `json:"current"`
+}
+
+// sessions is GET /api/auth/sessions: the user's live sessions, newest
+// first, the one asking marked current.
+func (h *accountHandler) sessions(c echo.Context) error {
+	user, cur, err := h.auth.session(c)
+	if err != nil {
+		return err
+	}
+	list, err := h.db.ListSessions(c.Request().Context(), user.ID)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	out := make([]sessionJSON, 0, len(list))
+	for i := len(list) - 1; i >= 0; i-- {
+		s := list[i]
+		if !now.Before(s.ExpiresAt) {
+			continue
+		}
+		if s.ID == cur.ID {
+			s = cur // its last use is this request
+		}
+		out = append(out, sessionJSON{ID: s.ID, UserAgent: s.UserAgent, CreatedAt: s.CreatedAt,
+			LastSeenAt: s.LastSeenAt, ExpiresAt: s.ExpiresAt, Current: s.ID == cur.ID})
+	}
+	noStore(c)
+	return c.JSON(http.StatusOK, map[string]any{"sessions": out})
+}
+
+// deleteSession is DELETE /api/auth/sessions/:id: that session of the
+// user ends (revoking the current one signs this browser out). Another
+// user's session answers as a missing one.
+func (h *accountHandler) deleteSession(c echo.Context) error {
+	user, cur, err := h.auth.session(c)
+	if err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err == nil {
+		err = h.db.DeleteSession(c.Request().Context(), user.ID, id)
+	}
+	if err != nil {
+		var numErr *strconv.NumError
+		if errors.Is(err, store.ErrNotFound) || errors.As(err, &numErr) {
+			return apiError(http.StatusNotFound, "session_not_found", "you have no session with that id")
+		}
+		return err
+	}
+	if id == cur.ID {
+		h.clearCookie(c)
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// decodeCredentials reads a JSON body into v. Only JSON is accepted, and
+// never from another site: a form on a foreign page could otherwise sign
+// a visitor in to an account of the attacker's (login CSRF), since no
+// session (and so no CSRF token) exists before sign-in.
+func decodeCredentials(c echo.Context, v *credentialsJSON) error {
+	r := c.Request()
+	if r.Header.Get("Sec-Fetch-Site") == "cross-site" {
+		return apiError(http.StatusForbidden, "cross_site", "sign-in from another site is refused")
+	}
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		return apiError(http.StatusUnsupportedMediaType, "unsupported_media_type", "send a JSON body with Content-Type: application/json")
+	}
+	body, err := readBody(c, accountMaxBody)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		return apiError(http.StatusBadRequest, "invalid_request", "the body must be a JSON object {\"email\": …, \"password\": …}")
+	}
+	return nil
+}
+
+// checkEmail returns email trimmed and lower case if it is a plain
+// address (no display name), else a 400.
+func checkEmail(email string) (string, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	a, err := mail.ParseAddress(email)
+	if err != nil || a.Address != email || len(email) > 254 || !strings.Contains(email[strings.LastIndexByte(email, '@')+1:], ".") && !strings.HasSuffix(email, "@localhost") {
+		return "", apiError(http.StatusBadRequest, "invalid_email", "give a plain email address, such as ada@example.com")
+	}
+	return email, nil
+}
+
+// shortUA is how the sessions list describes a browser: its User-Agent,
+// shortened to what a list can show.
+func shortUA(ua string) string {
+	ua = strings.TrimSpace(ua)
+	const limit = 200
+	if len(ua) <= limit {
+		return strings.ToValidUTF8(ua, "")
+	}
+	cut := limit
+	for cut > 0 && !utf8.RuneStart(ua[cut]) {
+		cut--
+	}
+	return strings.ToValidUTF8(ua[:cut], "") + "…"
+}
