@@ -244,8 +244,8 @@ func (a *App) SetupURL(secretKey string) string {
 // so the operator (and only someone who can read the server's log) can
 // create the owner account.
 func (a *App) announceSetup(ctx context.Context, secretKey string) error {
-	users, err := a.DB.ListUsers(ctx)
-	if err != nil || len(users) > 0 {
+	has, err := a.DB.HasUsers(ctx)
+	if err != nil || has {
 		return err
 	}
 	link := a.SetupURL(secretKey)

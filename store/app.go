@@ -101,6 +101,8 @@ type App interface {
 	UserByID(ctx context.Context, id int64) (User, error)
 	ListUsers(ctx context.Context) ([]User, error)
 	SetPassword(ctx context.Context, userID int64, hash string) error
+	// HasUsers reports whether any user exists, without reading them.
+	HasUsers(ctx context.Context) (bool, error)
 	// CreateFirstUser stores u as CreateUser does, but only while no user
 	// exists at all; otherwise it returns ErrConflict. Of concurrent
 	// callers at most one succeeds: it is how the first-run setup claims

@@ -74,14 +74,14 @@ func (h *accountHandler) setupNeeded(ctx context.Context) (bool, error) {
 	if h.hasUsers.Load() {
 		return false, nil
 	}
-	users, err := h.db.ListUsers(ctx)
+	has, err := h.db.HasUsers(ctx)
 	if err != nil {
 		return false, err
 	}
-	if len(users) > 0 {
+	if has {
 		h.hasUsers.Store(true)
 	}
-	return len(users) == 0, nil
+	return !has, nil
 }
 
 // me is GET /api/auth/me: who is signed in, and the CSRF token their

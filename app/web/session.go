@@ -32,7 +32,7 @@ const (
 type Accounts interface {
 	Credentials
 	UserByEmail(ctx context.Context, email string) (store.User, error)
-	ListUsers(ctx context.Context) ([]store.User, error)
+	HasUsers(ctx context.Context) (bool, error)
 	CreateUser(ctx context.Context, u store.User) (store.User, error)
 	CreateFirstUser(ctx context.Context, u store.User) (store.User, error)
 

@@ -102,3 +102,12 @@ func (s *Store) CreateFirstUser(ctx context.Context, u store.User) (store.User, 
 	}
 	return u, nil
 }
+
+// HasUsers reports whether the users table has a row.
+func (s *Store) HasUsers(ctx context.Context) (bool, error) {
+	var exists bool
+	if err := s.pool.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM users)").Scan(&exists); err != nil {
+		return false, fmt.Errorf("postgres: has users: %w", err)
+	}
+	return exists, nil
+}

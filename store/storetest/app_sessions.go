@@ -205,6 +205,9 @@ func appTestDeleteExpiredSessions(t *testing.T, a store.App) {
 // is stored, the rest are ErrConflict, and so is any later one.
 func appTestCreateFirstUser(t *testing.T, a store.App) {
 	ctx := t.Context()
+	if has, err := a.HasUsers(ctx); err != nil || has {
+		t.Fatalf("HasUsers() on an empty store = %v, %v; want false", has, err)
+	}
 	const n = 8
 	var won []store.User
 	var mu sync.Mutex
@@ -236,6 +239,9 @@ func appTestCreateFirstUser(t *testing.T, a store.App) {
 	}
 	if won[0].Email != want.Email {
 		t.Errorf("CreateFirstUser returned email %q, want %q", won[0].Email, want.Email)
+	}
+	if has, err := a.HasUsers(ctx); err != nil || !has {
+		t.Errorf("HasUsers() with a user = %v, %v; want true", has, err)
 	}
 	_, err = a.CreateFirstUser(ctx, store.User{Email: "late@example.com"})
 	appWantErr(t, "CreateFirstUser on a store with a user", err, store.ErrConflict)
