@@ -264,3 +264,25 @@ func (a *App) SecretKey() (string, error) {
 	}
 	return key, nil
 }
+
+// rollupper is implemented by events stores that pre-aggregate settled
+// days (DuckDB).
+type rollupper interface {
+	Rollup(ctx context.Context, before time.Time) (int, error)
+}
+
+// Rollup builds the events store's rollups of every settled day that has
+// none yet; stores without rollups do nothing. The rollup job runs it
+// hourly, and seed at its end.
+func (a *App) Rollup(ctx context.Context) error {
+	r, ok := a.Events.(rollupper)
+	if !ok {
+		return nil
+	}
+	start := time.Now()
+	n, err := r.Rollup(ctx, start)
+	if n > 0 {
+		a.Logger.Info("rolled up settled days", "site_days", n, "took", time.Since(start).Round(time.Millisecond))
+	}
+	return err
+}

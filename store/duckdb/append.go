@@ -10,6 +10,7 @@ import (
 	"math/big"
 	"slices"
 	"strconv"
+	"time"
 	"unicode/utf8"
 
 	ddb "github.com/duckdb/duckdb-go/v2"
@@ -138,6 +139,17 @@ func (s *Store) inTx(ctx context.Context, c *ddb.Conn, events []store.Event, ord
 		// Close flushes the rows into the transaction; constraint errors
 		// surface here.
 		if err := a.CloseWithCancel(ctx); err != nil {
+			return err
+		}
+		exec := func(ctx context.Context, query string, args ...any) error {
+			named := make([]driver.NamedValue, len(args))
+			for i, v := range args {
+				named[i] = driver.NamedValue{Ordinal: i + 1, Value: v}
+			}
+			_, err := c.ExecContext(ctx, query, named)
+			return err
+		}
+		if err := unroll(ctx, exec, events, time.Now()); err != nil {
 			return err
 		}
 	}

@@ -53,6 +53,8 @@ func Compact(ctx context.Context, path string, opts Options) (before, after int6
 		"ATTACH '" + quoted + "' AS fresh",
 		"INSERT INTO fresh.events SELECT * FROM main.events ORDER BY site_id, ts",
 		"UPDATE fresh.queue_position SET seq = (SELECT seq FROM main.queue_position)",
+		"INSERT INTO fresh.rollup_days SELECT * FROM main.rollup_days ORDER BY site_id, vday",
+		"INSERT INTO fresh.rollup_visits SELECT * FROM main.rollup_visits ORDER BY site_id, dim, vday",
 		"DETACH fresh",
 	}
 	for _, q := range steps {

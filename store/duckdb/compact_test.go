@@ -2,6 +2,7 @@ package duckdb
 
 import (
 	"context"
+	"github.com/google/go-cmp/cmp"
 	"path/filepath"
 	"testing"
 	"time"
@@ -26,6 +27,15 @@ func TestCompactKeepsEverything(t *testing.T) {
 	q := store.Query{SiteID: events[0].SiteID, From: time.Unix(0, 0), To: time.Now(),
 		Metrics: []string{"visitors", "visits", "pageviews", "events"}, Dimensions: []string{"event:page"}}
 	want, err := s.Query(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rolled, err := s.Rollup(ctx, time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil || rolled == 0 {
+		t.Fatalf("Rollup = %d, %v", rolled, err)
+	}
+	vq := store.Query{SiteID: 1, From: time.Unix(0, 0), To: time.Now(), Metrics: []string{"visitors", "bounce_rate"}, Dimensions: []string{"visit:country"}}
+	wantVisits, err := s.Query(ctx, vq)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,6 +68,12 @@ func TestCompactKeepsEverything(t *testing.T) {
 		if got.Rows[i].Dimensions[0] != want.Rows[i].Dimensions[0] || got.Rows[i].Metrics[3] != want.Rows[i].Metrics[3] {
 			t.Fatalf("after Compact row %d = %v, want %v", i, got.Rows[i], want.Rows[i])
 		}
+	}
+	if days, err := s.rolledDays(ctx, 1, time.Unix(0, 0), time.Now()); err != nil || len(days) == 0 {
+		t.Errorf("after Compact: rolled-up days %v, %v; want the rollups kept", days, err)
+	}
+	if got, err := s.Query(ctx, vq); err != nil || !cmp.Equal(got, wantVisits) {
+		t.Errorf("after Compact: visit query from rollups = %v, %v; want %v", got, err, wantVisits)
 	}
 	if seq, err := s.LastSeq(ctx); err != nil || seq != uint64(len(events)) {
 		t.Errorf("after Compact LastSeq = %d, %v; want %d", seq, err, len(events))

@@ -258,3 +258,31 @@ func TestCompileUnsupported(t *testing.T) {
 		t.Error("compile(unknown time zone) = nil error")
 	}
 }
+
+// TestRollupUsed: once settled days are rolled up, visit-level queries
+// read them (the conformance suite proves the answers stay the same).
+func TestRollupUsed(t *testing.T) {
+	s := openTest(t, "")
+	from := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	if err := s.Append(t.Context(), storetest.Dataset(3, 5000, from, 10)); err != nil {
+		t.Fatal(err)
+	}
+	q := store.Query{SiteID: 1, From: from, To: from.AddDate(0, 0, 10), Metrics: []string{"visitors", "bounce_rate"}, Dimensions: []string{"visit:source"}}
+	before, err := s.plan(t.Context(), q)
+	if err != nil || strings.Contains(before.sql, "rollup_visits") {
+		t.Fatalf("before Rollup: %v, sql reads rollups: %v", err, strings.Contains(before.sql, "rollup_visits"))
+	}
+	// Days settle two days after they begin: with "now" on day 10, days
+	// up to 8 are rolled up.
+	n, err := s.Rollup(t.Context(), from.AddDate(0, 0, 10))
+	if err != nil || n < 3*8 {
+		t.Fatalf("Rollup = %d, %v; want 8 days of 3 sites", n, err)
+	}
+	after, err := s.plan(t.Context(), q)
+	if err != nil || !strings.Contains(after.sql, "rollup_visits") {
+		t.Fatalf("after Rollup: %v, sql reads rollups: %v", err, strings.Contains(after.sql, "rollup_visits"))
+	}
+	if n, err := s.Rollup(t.Context(), from.AddDate(0, 0, 10)); err != nil || n != 0 {
+		t.Errorf("second Rollup = %d, %v; want nothing left to do", n, err)
+	}
+}

@@ -38,7 +38,7 @@ var timeBuckets = map[string]struct{ unit, layout string }{
 // Metric values come back exact (ratios as doubles, computed the way the
 // oracle computes them, so that ordering agrees) and are rounded here.
 func (s *Store) Query(ctx context.Context, q store.Query) (store.Result, error) {
-	c, err := compile(q)
+	c, err := s.plan(ctx, q)
 	if err != nil {
 		return store.Result{}, fmt.Errorf("duckdb: query: %w", err)
 	}
@@ -134,4 +134,18 @@ func ceilMilli(t time.Time) int64 {
 		ms++
 	}
 	return ms
+}
+
+// plan compiles q, from rollups where they cover part of its range.
+func (s *Store) plan(ctx context.Context, q store.Query) (compiled, error) {
+	if rollable(q) {
+		days, err := s.rolledDays(ctx, q.SiteID, q.From, q.To)
+		if err != nil {
+			return compiled{}, fmt.Errorf("rolled-up days: %w", err)
+		}
+		if len(days) > 0 {
+			return compileRolled(q, days)
+		}
+	}
+	return compile(q)
 }

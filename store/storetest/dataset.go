@@ -75,6 +75,9 @@ func (g Generator) Events(n int, from time.Time, days int) []store.Event {
 			v = prev[r.intn(len(prev))]
 		} else {
 			v = newVisitor(r)
+			// Like real visitor ids, the high 32 bits are the day of the
+			// salt (days since 1970-01-01): ids are unique per day.
+			v.id = uint64(start.Unix()/86400)<<32 | v.id&0xffff_ffff
 			seen[sd] = append(seen[sd], v)
 		}
 		events = session(r, events, int64(site+1), v, start, paths[site], pathWeights, g.Lean)

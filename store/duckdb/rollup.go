@@ -1,0 +1,307 @@
+package duckdb
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/footfallhq/footfall/store"
+)
+
+// dayMillis is the length of a visitor day.
+const dayMillis = 86_400_000
+
+// settledDays is how long after its start a visitor day may still gain
+// events: its salt continues visits across midnight and is deleted 48
+// hours after the day began.
+const settledDays = 2
+
+// rolledDims are the dimensions rolled up: every attribute stamped on a
+// visit's events, and its exit page.
+func rolledDims() []string {
+	var dims []string
+	for d := range store.Dimensions {
+		if strings.HasPrefix(d, "visit:") {
+			dims = append(dims, d)
+		}
+	}
+	slices.Sort(dims)
+	return append(dims, store.DimExitPage)
+}
+
+// Rollup builds the rollups of every visitor day that settled before
+// before and has none yet, for every site, in one transaction. It returns
+// how many (site, visitor day) pairs it rolled up. A scheduled job calls
+// it; queries use rollups where they give the same answer (see
+// compileRolled) and read raw events elsewhere.
+func (s *Store) Rollup(ctx context.Context, before time.Time) (int, error) {
+	last := before.UnixMilli()/dayMillis - settledDays // the newest settled visitor day
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("duckdb: rollup: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE new_days AS
+		SELECT e.site_id, e.visitor_id >> 32 AS vday, min(e.ts) AS min_ts, max(e.ts) AS max_ts
+		FROM events e ANTI JOIN rollup_days d ON d.site_id = e.site_id AND d.vday = e.visitor_id >> 32
+		WHERE e.visitor_id >> 32 <= ?
+		GROUP BY ALL`, last); err != nil {
+		return 0, fmt.Errorf("duckdb: rollup: find visitor days: %w", err)
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM new_days").Scan(&n); err != nil {
+		return 0, fmt.Errorf("duckdb: rollup: %w", err)
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	dims := rolledDims()
+	var cols []string
+	for _, d := range dims {
+		if col, ok := store.Dimensions[d]; ok {
+			cols = append(cols, "any_value("+col+") AS "+col)
+		}
+	}
+	var b strings.Builder
+	b.WriteString("INSERT INTO rollup_visits WITH v AS (SELECT e.site_id, any_value(e.visitor_id) AS visitor_id, " +
+		"any_value(e.visitor_id >> 32) AS vday, " +
+		"count(*) FILTER (WHERE name <> 'engagement') AS n_act, " +
+		"count(*) FILTER (WHERE name = 'pageview') AS s_pv, " +
+		"count(*) FILTER (WHERE name NOT IN ('pageview', 'engagement')) AS s_ce, " +
+		"max(ts) - min(ts) AS s_dur, " +
+		"coalesce(arg_max(pathname, (ts, pathname)) FILTER (WHERE name = 'pageview'), '') AS s_exit, " +
+		strings.Join(cols, ", ") +
+		" FROM events e SEMI JOIN new_days n ON n.site_id = e.site_id AND n.vday = e.visitor_id >> 32" +
+		" GROUP BY e.site_id, e.session_id HAVING n_act > 0)")
+	const sums = "count(DISTINCT visitor_id), count(*), sum(s_pv), sum(n_act), count(*) FILTER (WHERE s_pv <= 1 AND s_ce = 0), sum(s_dur)"
+	b.WriteString(" SELECT site_id, vday, '', '', " + sums + " FROM v GROUP BY site_id, vday")
+	for _, d := range dims {
+		col := "s_exit"
+		if c, ok := store.Dimensions[d]; ok {
+			col = c
+		}
+		b.WriteString(" UNION ALL SELECT site_id, vday, '" + d + "', " + col + ", " + sums + " FROM v GROUP BY site_id, vday, " + col)
+	}
+	if _, err := tx.ExecContext(ctx, b.String()); err != nil {
+		return 0, fmt.Errorf("duckdb: rollup: sum visits: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, "INSERT INTO rollup_days SELECT site_id, vday, min_ts, max_ts FROM new_days"); err != nil {
+		return 0, fmt.Errorf("duckdb: rollup: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, "DROP TABLE new_days"); err != nil {
+		return 0, fmt.Errorf("duckdb: rollup: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("duckdb: rollup: commit: %w", err)
+	}
+	return n, nil
+}
+
+// unroll drops, inside a write transaction, the rollups of visitor days
+// that events being appended belong to: such late events (a queue
+// replayed after a long outage) would make them wrong. The next Rollup
+// builds them again.
+func unroll(ctx context.Context, exec func(ctx context.Context, query string, args ...any) error, events []store.Event, now time.Time) error {
+	settled := now.UnixMilli()/dayMillis - settledDays
+	type key struct{ site, vday int64 }
+	seen := map[key]bool{}
+	for i := range events {
+		vd := int64(events[i].VisitorID >> 32)
+		if vd > settled {
+			continue // not settled: cannot have a rollup yet
+		}
+		k := key{events[i].SiteID, vd}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		for _, table := range []string{"rollup_visits", "rollup_days"} {
+			if err := exec(ctx, "DELETE FROM "+table+" WHERE site_id = ? AND vday = ?", k.site, k.vday); err != nil {
+				return fmt.Errorf("drop rollups of site %d day %d: %w", k.site, k.vday, err)
+			}
+		}
+	}
+	return nil
+}
+
+// rolledDays returns the site's rolled-up visitor days whose events all
+// lie in [from, to), ascending.
+func (s *Store) rolledDays(ctx context.Context, site int64, from, to time.Time) ([]int64, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT vday FROM rollup_days WHERE site_id = ? AND min_ts >= ? AND max_ts < ? ORDER BY vday",
+		site, ceilMilli(from), ceilMilli(to))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var days []int64
+	for rows.Next() {
+		var d int64
+		if err := rows.Scan(&d); err != nil {
+			return nil, err
+		}
+		days = append(days, d)
+	}
+	return days, rows.Err()
+}
+
+// rollable reports whether q can take visit days from the rollups: a
+// visit-level query without filters, by at most one visit dimension.
+func rollable(q store.Query) bool {
+	return visitLevel(q) && len(q.Filters) == 0 && len(q.Dimensions) <= 1
+}
+
+// compileRolled compiles a rollable query using the rollups of days: the
+// visits of those days come summed from rollup_visits, the rest of the
+// range from raw events (as compileVisits reads them), and the two parts
+// add up, since no visitor or visit is in both.
+func compileRolled(q store.Query, days []int64) (compiled, error) {
+	var c compiled
+	k := &compiler{q: q, goalDim: -1}
+	dim := ""
+	if len(q.Dimensions) == 1 {
+		dim = q.Dimensions[0]
+		if code, ok := store.NameDimensions[dim]; ok {
+			dim = code
+		}
+		k.dims = []string{"d0"}
+	}
+	var b builder
+	// Parameters go in as the text is written, so their order is the
+	// text's.
+	dayList := func() {
+		b.WriteString("(")
+		for i, d := range days {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(b.param(d))
+		}
+		b.WriteString(")")
+	}
+	cols := strings.Join(k.columns(), ", ")
+	scan := func() {
+		b.WriteString("SELECT " + cols + " FROM events WHERE site_id = " + b.param(q.SiteID) +
+			" AND ts >= " + b.param(ceilMilli(q.From)) + " AND ts < " + b.param(ceilMilli(q.To)))
+	}
+
+	// r: the range's events of visitor days not rolled up.
+	b.WriteString("WITH r AS (")
+	scan()
+	if first, last := days[0], days[len(days)-1]; last-first+1 == int64(len(days)) {
+		b.WriteString(" AND (visitor_id >> 32 < " + b.param(first) + " OR visitor_id >> 32 > " + b.param(last) + ")")
+	} else {
+		b.WriteString(" AND visitor_id >> 32 NOT IN ")
+		dayList()
+	}
+	b.WriteString(")")
+
+	// v: one row per raw visit, as in compileVisits.
+	b.WriteString(", v AS (SELECT session_id, any_value(visitor_id) AS visitor_id, " +
+		"count(*) FILTER (WHERE name <> 'engagement') AS n_act, " +
+		"count(*) FILTER (WHERE name = 'pageview') AS s_pv, " +
+		"count(*) FILTER (WHERE name NOT IN ('pageview', 'engagement')) AS s_ce, " +
+		"max(ts) - min(ts) AS s_dur")
+	if dim == store.DimExitPage {
+		b.WriteString(", coalesce(arg_max(pathname, (ts, pathname)) FILTER (WHERE name = 'pageview'), '') AS s_exit")
+	}
+	for _, col := range k.columns() {
+		switch col {
+		case "ts", "visitor_id", "session_id", "name", "pathname":
+		default:
+			b.WriteString(", any_value(" + col + ") AS " + col)
+		}
+	}
+	b.WriteString(" FROM r GROUP BY session_id HAVING n_act > 0)")
+
+	// u: the raw part's sums and the rolled days' sums, per value.
+	sel0, group, value := "", "", ""
+	if dim != "" {
+		sel0, group, value = "d0, ", " GROUP BY d0", ", "+k.column(&b, dim)+" AS d0"
+	}
+	b.WriteString(", u AS (SELECT " + sel0 + "count(DISTINCT visitor_id) AS visitors, count(*) AS visits, sum(s_pv) AS pageviews, " +
+		"sum(n_act) AS events, count(*) FILTER (WHERE s_pv <= 1 AND s_ce = 0) AS bounces, sum(s_dur) AS duration " +
+		"FROM (SELECT *" + value + " FROM v)" + group)
+	b.WriteString(" UNION ALL SELECT " + strings.Replace(sel0, "d0", "value AS d0", 1) +
+		"sum(visitors), sum(visits), sum(pageviews), sum(events), sum(bounces), sum(duration) FROM rollup_visits WHERE site_id = " +
+		b.param(q.SiteID) + " AND dim = " + b.param(dim) + " AND vday IN ")
+	dayList()
+	if dim != "" {
+		b.WriteString(" GROUP BY value")
+	}
+	b.WriteString(")")
+	percentage := slices.Contains(q.Metrics, "percentage")
+	if percentage {
+		b.WriteString(", tot AS (SELECT (SELECT count(DISTINCT visitor_id) FROM v) + " +
+			"coalesce((SELECT sum(visitors) FROM rollup_visits WHERE site_id = " + b.param(q.SiteID) + " AND dim = '' AND vday IN ")
+		dayList()
+		b.WriteString("), 0) AS tot_all)")
+	}
+	b.WriteString(", g AS (SELECT " + sel0 + "sum(visitors) AS visitors, sum(visits) AS visits, sum(pageviews) AS pageviews, " +
+		"sum(events) AS events, sum(bounces) AS bounces, sum(duration) AS duration FROM u" + group + ")")
+
+	sel := slices.Clone(k.dims)
+	for i, m := range q.Metrics {
+		var expr string
+		switch m {
+		case "visitors":
+			expr = "visitors::DOUBLE"
+		case "visits":
+			expr = "visits::DOUBLE"
+		case "pageviews":
+			expr = "pageviews::DOUBLE"
+		case "events":
+			expr = "events::DOUBLE"
+		case "percentage":
+			expr = "100::DOUBLE * visitors / nullif(tot_all, 0)"
+		case "views_per_visit":
+			expr = "pageviews::DOUBLE / nullif(visits, 0)"
+		case "bounce_rate":
+			expr = "100::DOUBLE * bounces / nullif(visits, 0)"
+		case "visit_duration":
+			expr = "duration::DOUBLE / nullif(visits, 0) / 1000"
+		default:
+			return c, fmt.Errorf("metric %q from rollups: %w", m, store.ErrUnsupported)
+		}
+		sel = append(sel, "coalesce("+expr+", 0) AS m"+strconv.Itoa(i))
+	}
+	from := " FROM g"
+	if percentage {
+		from += " CROSS JOIN tot"
+	}
+	where := ""
+	if dim != "" {
+		where = " WHERE visits > 0"
+	}
+	orderBy, err := orderSQL(q)
+	if err != nil {
+		return c, err
+	}
+	c.timeLayouts = make([]string, len(q.Dimensions))
+	c.windowTotal = q.Limit > 0 || q.Offset > 0
+	if c.windowTotal {
+		sel = append(sel, "count(*) OVER () AS total")
+	}
+	head := b.String()
+	c.sql = head + " SELECT " + strings.Join(sel, ", ") + from + where + orderBy
+	c.args = slices.Clone(b.args)
+	if q.Limit > 0 {
+		c.sql += " LIMIT ?"
+		c.args = append(c.args, q.Limit)
+	}
+	if q.Offset > 0 {
+		c.sql += " OFFSET ?"
+		c.args = append(c.args, q.Offset)
+	}
+	if dim == "" {
+		c.countSQL = "SELECT 1"
+	} else {
+		c.countSQL = head + " SELECT count(*)" + from + where
+		c.countArgs = slices.Clone(b.args)
+	}
+	return c, nil
+}
