@@ -220,6 +220,7 @@ func (a *App) WebDeps(assets fs.FS) (web.Deps, error) {
 		Credentials:    a.DB,
 		Accounts:       a.DB,
 		SecretKey:      secret,
+		Registration:   a.Config.Registration,
 		Sites:          a.DB,
 		Ready:          a.Ready,
 		Assets:         assets,

@@ -39,13 +39,17 @@ type accountHandler struct {
 	limiter   store.Limiter // nil: sign-in is not rate-limited
 	secretKey string
 	baseURL   string
+	// registration is FOOTFALL_REGISTRATION: who may sign up (open,
+	// invite, closed); empty means invite.
+	registration string
 	// hasUsers caches "some user exists": once true it stays true (users
 	// are never all deleted), so /me stops asking the database.
 	hasUsers atomic.Bool
 }
 
 func newAccountHandler(d Deps, au *authenticator) *accountHandler {
-	return &accountHandler{db: d.Accounts, auth: au, limiter: d.Limiter, secretKey: d.SecretKey, baseURL: d.BaseURL}
+	return &accountHandler{db: d.Accounts, auth: au, limiter: d.Limiter, secretKey: d.SecretKey, baseURL: d.BaseURL,
+		registration: d.Registration}
 }
 
 // userJSON is the signed-in user as /api/auth/… show it.
@@ -99,6 +103,7 @@ func (h *accountHandler) me(c echo.Context) error {
 		}
 		return c.JSON(http.StatusUnauthorized, map[string]any{
 			"error": errSignedOut.Message, "code": errSignedOut.Code, "setup_needed": needed,
+			"registration": h.registrationMode(),
 		})
 	}
 	if err != nil {
@@ -201,6 +206,61 @@ func loopbackHost(host string) bool {
 	return err == nil && a.Unmap().IsLoopback()
 }
 
+func (h *accountHandler) registrationMode() string {
+	if h.registration == "" {
+		return "invite"
+	}
+	return h.registration
+}
+
+// signup is POST /api/auth/signup: with FOOTFALL_REGISTRATION=open,
+// anyone may create an account (not an admin) and is signed in; invite
+// and closed refuse. The owner is never created here: an instance without
+// users is claimed through the setup link only.
+func (h *accountHandler) signup(c echo.Context) error {
+	ctx := c.Request().Context()
+	if err := h.limit(c, "signup", "", "sign-up attempts"); err != nil {
+		return err
+	}
+	var in credentialsJSON
+	if err := decodeCredentials(c, &in); err != nil {
+		return err
+	}
+	switch h.registrationMode() {
+	case "open":
+	case "closed":
+		return apiError(http.StatusForbidden, "registration_closed", "this instance does not take new accounts")
+	default:
+		return apiError(http.StatusForbidden, "registration_invite_only", "accounts on this instance are by invitation only: ask its owner")
+	}
+	needed, err := h.setupNeeded(ctx)
+	if err != nil {
+		return err
+	}
+	if needed {
+		return apiError(http.StatusConflict, "setup_needed", "this instance has no owner yet: create it with the setup link the server logged at start")
+	}
+	email, err := checkEmail(in.Email)
+	if err != nil {
+		return err
+	}
+	hash, err := auth.HashPassword(in.Password)
+	if errors.Is(err, auth.ErrWeakPassword) {
+		return apiError(http.StatusBadRequest, "weak_password", err.Error())
+	} else if err != nil {
+		return err
+	}
+	user, err := h.db.CreateUser(ctx, store.User{Email: email, PasswordHash: hash})
+	if errors.Is(err, store.ErrConflict) {
+		// Saying so reveals that the address has an account; until sign-up
+		// confirms addresses by mail, there is no quieter honest answer.
+		return apiError(http.StatusConflict, "email_taken", "an account with this email exists: sign in instead")
+	} else if err != nil {
+		return err
+	}
+	return h.signIn(c, user)
+}
+
 // login is POST /api/auth/login: email and password to a new session.
 // Unknown email and wrong password get the same answer in about the same
 // time; attempts are limited per email and per client address.
@@ -232,13 +292,6 @@ func (h *accountHandler) login(c echo.Context) error {
 	}
 	if !ok {
 		return invalid
-	}
-	// A session the browser already had is replaced, not reused: the new
-	// one has a token nobody else could have planted.
-	if old, err := h.auth.lookup(c); err == nil {
-		if err := h.db.DeleteSession(ctx, old.UserID, old.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
-			return err
-		}
 	}
 	return h.signIn(c, user)
 }
@@ -274,8 +327,15 @@ func (h *accountHandler) limit(c echo.Context, kind, email, what string) error {
 	return nil
 }
 
-// signIn starts a new session for user and answers as /me does.
+// signIn starts a new session for user and answers as /me does. A
+// session the browser already had ends: it is replaced, never reused, so
+// the new one has a token nobody else could have planted.
 func (h *accountHandler) signIn(c echo.Context, user store.User) error {
+	if old, err := h.auth.lookup(c); err == nil {
+		if err := h.db.DeleteSession(c.Request().Context(), old.UserID, old.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+	}
 	token, hash := auth.NewSessionToken()
 	now := time.Now()
 	s, err := h.db.CreateSession(c.Request().Context(), store.Session{

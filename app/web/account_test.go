@@ -33,6 +33,8 @@ type accountTest struct {
 type accountOptions struct {
 	baseURL string // default http://localhost:8000
 	limited bool   // rate-limit sign-in (an in-process limiter)
+	// registration is FOOTFALL_REGISTRATION (default invite).
+	registration string
 }
 
 func newAccountTest(t testing.TB, o accountOptions) *accountTest {
@@ -50,13 +52,14 @@ func newAccountTest(t testing.TB, o accountOptions) *accountTest {
 		o.baseURL = "http://localhost:8000"
 	}
 	d := Deps{
-		Logger:      slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Credentials: db,
-		Accounts:    db,
-		Sites:       db,
-		SecretKey:   testSecret,
-		BaseURL:     o.baseURL,
-		Registry:    prometheus.NewRegistry(),
+		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Credentials:  db,
+		Accounts:     db,
+		Sites:        db,
+		SecretKey:    testSecret,
+		BaseURL:      o.baseURL,
+		Registration: o.registration,
+		Registry:     prometheus.NewRegistry(),
 	}
 	if o.limited {
 		d.Limiter = memory.NewLimiter()
@@ -616,4 +619,44 @@ func TestSessionsList(t *testing.T) {
 	}
 	// Sessions are a browser's business: an API key cannot list them.
 	at.send(t, req("GET", "/api/auth/sessions", ""), nil).want(t, "GET /api/auth/sessions signed out", http.StatusUnauthorized, "unauthorized")
+}
+
+func TestSignup(t *testing.T) {
+	signup := func(at *accountTest, email string) accountResponse {
+		return at.send(t, req("POST", "/api/auth/signup", `{"email":"`+email+`","password":"correct horse battery"}`), nil)
+	}
+	t.Run("open", func(t *testing.T) {
+		at := newAccountTest(t, accountOptions{registration: "open"})
+		signup(at, "ada@example.com").want(t, "signup before setup", http.StatusConflict, "setup_needed")
+		at.user(t, "owner@example.com", "correct horse battery", true)
+		b, me := signup(at, "Ada@Example.com").signedIn(t, "signup", "ada@example.com")
+		if me.User.Admin {
+			t.Errorf("signup made an admin: %+v", me.User)
+		}
+		if status, _ := at.me(t, &b); status != http.StatusOK {
+			t.Errorf("GET /me after signup = %d, want 200", status)
+		}
+		signup(at, "ada@example.com").want(t, "signup again", http.StatusConflict, "email_taken")
+		at.send(t, req("POST", "/api/auth/signup", `{"email":"bob@example.com","password":"short"}`), nil).want(t, "signup, weak password", 400, "weak_password")
+		at.login(t, "ada@example.com", "correct horse battery")
+	})
+	for mode, code := range map[string]string{"invite": "registration_invite_only", "": "registration_invite_only", "closed": "registration_closed"} {
+		t.Run("mode "+mode, func(t *testing.T) {
+			at := newAccountTest(t, accountOptions{registration: mode})
+			at.user(t, "owner@example.com", "correct horse battery", true)
+			signup(at, "ada@example.com").want(t, "signup", http.StatusForbidden, code)
+			if _, err := at.db.UserByEmail(t.Context(), "ada@example.com"); err == nil {
+				t.Error("a refused signup created the user")
+			}
+			r := at.send(t, req("GET", "/api/auth/me", ""), nil)
+			var body struct{ Registration string }
+			want := mode
+			if want == "" {
+				want = "invite"
+			}
+			if json.Unmarshal([]byte(r.body), &body) != nil || body.Registration != want {
+				t.Errorf("GET /me signed out = %s, want registration %q", r.body, want)
+			}
+		})
+	}
 }

@@ -26,6 +26,7 @@ func routes(e *echo.Echo, d Deps) {
 		e.GET("/api/auth/me", ac.me)
 		e.POST("/api/auth/setup", ac.setup)
 		e.POST("/api/auth/login", ac.login)
+		e.POST("/api/auth/signup", ac.signup)
 		e.POST("/api/auth/logout", ac.logout)
 		e.POST("/api/auth/logout-everywhere", ac.logoutEverywhere)
 		e.GET("/api/auth/sessions", ac.sessions)

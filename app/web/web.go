@@ -45,6 +45,7 @@ type Deps struct {
 	// stats and Sites APIs accept a session cookie; nil = API keys only.
 	Accounts       Accounts
 	SecretKey      string                          // derives the first-run setup token (auth.SetupToken)
+	Registration   string                          // FOOTFALL_REGISTRATION: open, invite (default) or closed
 	Sites          SiteStore                       // the Sites API, /api/v1/sites…
 	Ready          func(ctx context.Context) error // nil error = ready
 	Assets         fs.FS                           // the embedded assets/ tree
