@@ -1,0 +1,80 @@
+// The dashboard talks only to Footfall's public APIs, with the session
+// cookie; every request that changes something carries the CSRF token
+// GET /api/auth/me handed out.
+import { t } from './strings'
+
+export interface User { id: number; email: string; admin: boolean }
+export interface Me { user: User; csrf_token: string; setup_needed: boolean }
+
+export class ApiError extends Error {
+  constructor(public status: number, public code: string, message: string, public body: any = {}) {
+    super(message)
+  }
+}
+
+let csrf = ''
+let onUnauthorized: () => void = () => {}
+
+export function setSession(me: Me | null) { csrf = me ? me.csrf_token : '' }
+export function whenUnauthorized(f: () => void) { onUnauthorized = f }
+
+// request sends a JSON request and returns the decoded answer, or throws
+// an ApiError whose message is a sentence a person can act on.
+export async function request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' }
+  if (body !== undefined) headers['Content-Type'] = 'application/json'
+  if (method !== 'GET' && csrf) headers['X-CSRF-Token'] = csrf
+  let res: Response
+  try {
+    res = await fetch(path, {
+      method, headers, signal, credentials: 'same-origin',
+      body: body === undefined ? undefined : JSON.stringify(body),
+    })
+  } catch (e) {
+    if ((e as Error).name === 'AbortError') throw e
+    throw new ApiError(0, 'network', t.errNetwork)
+  }
+  if (res.status === 204) return undefined as T
+  let data: any = null
+  try { data = await res.json() } catch { /* not JSON: described below */ }
+  if (res.ok) return data as T
+  const code = (data && data.code) || 'http_' + res.status
+  let message = (data && data.error) || ''
+  if (res.status === 401 && path !== '/api/auth/me' && path !== '/api/auth/login') {
+    onUnauthorized()
+    message = t.errUnauthorized
+  }
+  if (!message) message = res.status === 429 ? t.errRateLimited : res.status === 404 ? t.errNotFound : t.errServer
+  throw new ApiError(res.status, code, message, data || {})
+}
+
+export const me = () => request<Me>('GET', '/api/auth/me')
+export const login = (email: string, password: string) => request<Me>('POST', '/api/auth/login', { email, password })
+export const setup = (email: string, password: string, token?: string) =>
+  request<Me>('POST', '/api/auth/setup', token ? { email, password, token } : { email, password })
+export const logout = () => request<void>('POST', '/api/auth/logout')
+
+export interface Site { domain: string; timezone: string }
+export const listSites = () => request<{ sites: Site[] }>('GET', '/api/v1/sites?limit=1000')
+export const getSite = (domain: string) => request<Site>('GET', '/api/v1/sites/' + encodeURIComponent(domain))
+export const createSite = (domain: string, timezone: string) => request<Site>('POST', '/api/v1/sites', { domain, timezone })
+
+export type Filter = [string, string, string[]]
+export interface StatsQuery {
+  site_id: string
+  metrics: string[]
+  date_range: string | [string, string]
+  dimensions?: string[]
+  filters?: Filter[]
+  order_by?: [string, 'asc' | 'desc'][]
+  pagination?: { limit: number; offset?: number }
+  include?: { comparisons?: { mode: string }; time_labels?: boolean; total_rows?: boolean }
+}
+export interface Comparison { dimensions: string[]; metrics: number[]; change: number[] }
+export interface Row { metrics: number[]; dimensions: string[]; comparison?: Comparison }
+export interface StatsResponse {
+  results: Row[]
+  meta: { time_labels?: string[]; total_rows?: number }
+  query: { date_range: [string, string]; comparison_date_range?: [string, string] }
+}
+export const query = (q: StatsQuery, signal?: AbortSignal) => request<StatsResponse>('POST', '/api/v2/query', q, signal)

@@ -1,0 +1,177 @@
+// A site's dashboard: top stats with their change, the main chart, and
+// the breakdown panels, all driven by the state in the URL.
+import { useEffect, useMemo, useState } from 'preact/hooks'
+import * as api from '../api'
+import { navigate, useLocation } from '../router'
+import { t } from '../strings'
+import { change, dateRange as rangeText, isoDate, metric as formatMetric } from '../format'
+import { ErrorBox, Skeleton } from '../components'
+import { useLoad } from '../load'
+import { Snippet } from '../pages/sites'
+import { Chart, type Series } from './chart'
+import { Panel } from './panels'
+import { DatePicker } from './datepicker'
+import * as st from './state'
+
+interface Top { values: number[]; changes: (number | null)[]; range: [string, string]; previous?: [string, string]; everVisited: boolean }
+
+export function Dashboard({ domain }: { domain: string }) {
+  const { params } = useLocation()
+  const state = useMemo(() => st.parse(params), [params.toString()])
+  const go = (s: st.State, replace = false) => navigate(st.href(domain, s), replace)
+
+  const [site, setSite] = useState<api.Site | null>(null)
+  const [siteError, setSiteError] = useState<unknown>(null)
+  useEffect(() => { api.getSite(domain).then(setSite, setSiteError) }, [domain])
+
+  const base = useMemo<Omit<api.StatsQuery, 'metrics'>>(() => ({
+    site_id: domain, date_range: st.dateRange(state),
+    ...(state.filters.length ? { filters: state.filters } : {}),
+  }), [domain, JSON.stringify([st.dateRange(state), state.filters])])
+  const baseKey = JSON.stringify(base)
+
+  const topLoad = useLoad(site ? baseKey : null, async (signal) => {
+    const r = await api.query({ ...base, metrics: st.topMetrics, include: { comparisons: { mode: 'previous_period' } } }, signal)
+    const row = r.results[0]
+    let everVisited = true
+    if ((!row || row.metrics[0] === 0) && !state.filters.length) {
+      const all = await api.query({ site_id: domain, metrics: ['visitors'], date_range: 'all' }, signal)
+      everVisited = !!all.results[0] && all.results[0].metrics[0] > 0
+    }
+    return {
+      values: row ? row.metrics : st.topMetrics.map(() => 0),
+      changes: row && row.comparison ? row.comparison.change : st.topMetrics.map(() => null),
+      range: r.query.date_range, previous: r.query.comparison_date_range, everVisited,
+    } as Top
+  })
+  const top = topLoad.data
+
+  const interval = st.interval(state)
+  const previousRange = state.compare && top?.previous ? [top.previous[0].slice(0, 10), top.previous[1].slice(0, 10)] as [string, string] : null
+  // With the comparison on, the chart waits for the top stats to name the
+  // previous period.
+  const seriesKey = site && (!state.compare || previousRange) ? JSON.stringify([baseKey, state.metric, interval, previousRange]) : null
+  const seriesLoad = useLoad<Series>(seriesKey, async (signal) => {
+    const q = (date_range: api.StatsQuery['date_range']) => api.query({
+      ...base, date_range, metrics: [state.metric], dimensions: ['time:' + interval], include: { time_labels: true },
+    }, signal).then((r) => {
+      const m = new Map(r.results.map((row) => [row.dimensions[0], row.metrics[0]]))
+      const labels = r.meta.time_labels || []
+      return { labels, values: labels.map((l) => m.get(l) ?? 0) }
+    })
+    const [cur, prev] = await Promise.all([q(base.date_range), previousRange ? q(previousRange) : null])
+    return { ...cur, ...(prev ? { previous: cur.labels.map((_, i) => prev.values[i] ?? null) as number[], previousLabels: prev.labels } : {}) }
+  })
+  const series = seriesLoad.data
+
+  // Keyboard shortcuts, as Plausible users know them.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.ctrlKey || e.metaKey || e.altKey) return
+      const target = e.target as HTMLElement
+      if (target.closest('input, select, textarea, [contenteditable]')) return
+      const preset: Record<string, string> = { d: 'day', '7': '7d', '3': '30d', m: 'month' }
+      if (preset[e.key.toLowerCase()]) {
+        go({ ...state, period: preset[e.key.toLowerCase()], from: '', to: '', interval: '' })
+      } else if ((e.key === 'ArrowLeft' || e.key === 'ArrowRight') && top) {
+        const next = st.shift(state, top.range, e.key === 'ArrowLeft' ? -1 : 1, isoDate(new Date()))
+        if (next) go(next)
+      } else return
+      e.preventDefault()
+    }
+    document.addEventListener('keydown', onKey)
+    return () => document.removeEventListener('keydown', onKey)
+  }, [state, top])
+
+  if (siteError) {
+    const missing = siteError instanceof api.ApiError && siteError.status === 404
+    return (
+      <main class="page narrow">
+        {missing ? <p>{t.siteNotFound(domain)}</p> : <ErrorBox error={siteError} onRetry={() => { setSiteError(null); api.getSite(domain).then(setSite, setSiteError) }} />}
+        <a href="/sites">{t.backToSites}</a>
+      </main>
+    )
+  }
+
+  const range = top ? rangeText(top.range[0], top.range[1]) : ''
+  const removeFilter = (i: number) => go({ ...state, filters: state.filters.filter((_, j) => j !== i) })
+  const addFilter = (f: api.Filter) => {
+    const rest = state.filters.filter((x) => x[1] !== f[1])
+    go({ ...state, filters: [...rest, f] })
+  }
+  const newSite = !!top && !top.everVisited
+
+  return (
+    <main class="page dashboard" data-ready={top && series ? 'true' : 'false'}>
+      <div class="dash-head">
+        <h1 class="site-title">{domain}</h1>
+        <DatePicker state={state} range={top?.range} onChange={go} />
+      </div>
+      {state.filters.length > 0 && (
+        <ul class="chips" aria-label={t.filters}>
+          {state.filters.map(([op, dim, values], i) => (
+            <li class="chip" key={dim} data-filter={`${dim}|${values[0]}`}>
+              <span>{t.dimensions[dim] || dim} {op === 'is' ? t.filterIs : t.filterIsNot} <strong>{values[0]}</strong></span>
+              <button type="button" aria-label={t.removeFilter(`${t.dimensions[dim] || dim} ${values[0]}`)} onClick={() => removeFilter(i)}>×</button>
+            </li>
+          ))}
+          {state.filters.length > 1 && <li><button type="button" class="link" onClick={() => go({ ...state, filters: [] })}>{t.clearFilters}</button></li>}
+        </ul>
+      )}
+      {newSite && (
+        <section class="card empty-site">
+          <h2>{t.noDataYet(domain)}</h2>
+          <p>{t.noDataYetHelp}</p>
+          <Snippet domain={domain} />
+        </section>
+      )}
+      {topLoad.error ? <ErrorBox error={topLoad.error} onRetry={topLoad.retry} /> : null}
+      <section class="top-stats" aria-label={range}>
+        {st.topMetrics.map((m, i) => (
+          <button type="button" key={m} class={m === state.metric ? 'stat active' : 'stat'} data-metric={m}
+            data-value={top ? top.values[i] : undefined} aria-pressed={m === state.metric}
+            onClick={() => go({ ...state, metric: m })}>
+            <span class="stat-label">{t.metrics[m]}</span>
+            {top ? <span class="stat-value">{formatMetric(m, top.values[i])}</span> : <span class="stat-value"><Skeleton /></span>}
+            <StatChange metric={m} value={top ? top.changes[i] : undefined} />
+          </button>
+        ))}
+      </section>
+      <section class="card chart-card">
+        <div class="chart-head">
+          <label class="compare">
+            <input type="checkbox" checked={state.compare} onChange={(e) => go({ ...state, compare: e.currentTarget.checked })} />
+            {t.comparePrevious}
+          </label>
+          <div class="segmented" role="group" aria-label={t.interval}>
+            {st.intervals(state).slice().sort((a, b) => ['hour', 'day', 'week', 'month'].indexOf(a) - ['hour', 'day', 'week', 'month'].indexOf(b)).map((iv) => (
+              <button type="button" key={iv} aria-pressed={iv === interval} class={iv === interval ? 'active' : ''}
+                onClick={() => go({ ...state, interval: iv === st.intervals(state)[0] ? '' : iv })}>{t.intervals[iv]}</button>
+            ))}
+          </div>
+        </div>
+        {seriesLoad.error ? <ErrorBox error={seriesLoad.error} onRetry={seriesLoad.retry} /> : null}
+        {series ? <Chart series={series} metric={state.metric} interval={interval} rangeText={range} /> : !seriesLoad.error && <Skeleton height={260} />}
+      </section>
+      {state.filters.length > 0 && top && top.values[0] === 0 && <p class="empty muted">{t.noFilterMatch}</p>}
+      {site && (
+        <div class="panels">
+          {st.tabGroups.map((g) => (
+            <Panel key={g} group={g} base={base} state={state}
+              onTab={(id) => go(st.withTab(state, g, id), true)} onFilter={addFilter} />
+          ))}
+        </div>
+      )}
+      <p class="shortcuts muted">{t.shortcuts}</p>
+    </main>
+  )
+}
+
+function StatChange({ metric, value }: { metric: string; value: number | null | undefined }) {
+  if (value === undefined) return <span class="stat-change" />
+  if (value === null) return <span class="stat-change muted">&nbsp;</span>
+  // Fewer bounces are good news.
+  const good = metric === 'bounce_rate' ? value < 0 : value > 0
+  const cls = value === 0 ? 'stat-change muted' : good ? 'stat-change up' : 'stat-change down'
+  return <span class={cls} title={t.vsPrevious} data-change={value}>{value === 0 ? t.noChange : change(metric, value)}</span>
+}

@@ -1,0 +1,67 @@
+// The breakdown panels: a tab per dimension, the top rows by visitors,
+// each row a button that adds a filter.
+import * as api from '../api'
+import { t } from '../strings'
+import { number } from '../format'
+import { ErrorBox, Skeleton } from '../components'
+import { useLoad } from '../load'
+import { activeTab, panels, type State } from './state'
+
+const rowsShown = 9
+
+export function Panel({ group, base, state, onTab, onFilter }: {
+  group: string
+  base: Omit<api.StatsQuery, 'metrics'>
+  state: State
+  onTab: (id: string) => void
+  onFilter: (f: api.Filter) => void
+}) {
+  const tab = activeTab(state, group)
+  const key = JSON.stringify([base, tab.id])
+  const { data, error, retry } = useLoad(key, (signal) => api.query({
+    ...base, metrics: ['visitors'], dimensions: tab.dims,
+    ...(tab.hideEmpty ? { filters: [...(base.filters || []), ['is_not', tab.dims[0], ['']] as api.Filter] } : {}),
+    order_by: [['visitors', 'desc']], pagination: { limit: rowsShown },
+  }, signal))
+  const rows = data ? data.results : null
+
+  const max = rows && rows.length ? Math.max(...rows.map((r) => r.metrics[0])) : 1
+  const filtered = new Set(state.filters.filter((f) => f[1] === tab.filter).map((f) => f[2][0]))
+  return (
+    <section class="panel" data-panel={group} aria-labelledby={`panel-${group}`}>
+      <div class="panel-head">
+        <h2 id={`panel-${group}`}>{t.panelGroups[group]}</h2>
+        <div class="tabs" role="tablist">
+          {panels[group].map((p) => (
+            <button type="button" role="tab" key={p.id} aria-selected={p.id === tab.id} class={p.id === tab.id ? 'tab active' : 'tab'}
+              onClick={() => onTab(p.id)}>{t.panels[p.id]}</button>
+          ))}
+        </div>
+      </div>
+      <div class="panel-columns muted"><span>{t.dimensions[tab.filter]}</span><span>{t.visitorsColumn}</span></div>
+      <div class="panel-body" role="tabpanel" data-tab={tab.id}>
+        {error ? <ErrorBox error={error} onRetry={retry} /> : null}
+        {!rows && !error && <Skeleton lines={rowsShown} />}
+        {rows && rows.length === 0 && <p class="panel-empty muted">{t.noData}</p>}
+        {rows && rows.length > 0 && (
+          <ol class="rows">
+            {rows.map((r) => {
+              const value = r.dimensions[0], label = r.dimensions[tab.dims.length - 1] || value
+              const v = r.metrics[0]
+              return (
+                <li key={value} data-value={value} data-visitors={v}>
+                  <button type="button" class="row" disabled={filtered.has(value)} title={t.filterBy(t.dimensions[tab.filter], label)}
+                    onClick={() => onFilter(['is', tab.filter, [value]])}>
+                    <span class="bar" style={{ width: `${(v / max) * 100}%` }} />
+                    <span class="row-label">{label}</span>
+                    <span class="row-value">{number(v)}</span>
+                  </button>
+                </li>
+              )
+            })}
+          </ol>
+        )}
+      </div>
+    </section>
+  )
+}

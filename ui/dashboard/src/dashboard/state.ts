@@ -1,0 +1,147 @@
+// The dashboard's state lives in the URL: period, custom dates, filters,
+// chart metric, interval, comparison and the open tab of each panel.
+// Reading and writing it here keeps every view a shareable link.
+import type { Filter } from '../api'
+import { isoDate, utcDate } from '../format'
+
+export const periods = ['day', '7d', '30d', 'month', '6mo', '12mo'] as const
+export const topMetrics = ['visitors', 'visits', 'pageviews', 'views_per_visit', 'bounce_rate', 'visit_duration']
+
+export interface State {
+  period: string // one of periods, or "custom"
+  from: string // custom range, ISO dates
+  to: string
+  filters: Filter[]
+  metric: string
+  interval: string // "" = picked from the range
+  compare: boolean
+  tabs: Record<string, string>
+}
+
+export const tabGroups = ['pages', 'sources', 'locations', 'devices'] as const
+
+const dateRe = /^\d{4}-\d{2}-\d{2}$/
+
+export function parse(params: URLSearchParams): State {
+  let period = params.get('period') || '30d'
+  const from = params.get('from') || '', to = params.get('to') || ''
+  if (period === 'custom' && !(dateRe.test(from) && dateRe.test(to) && from <= to)) period = '30d'
+  if (period !== 'custom' && !(periods as readonly string[]).includes(period)) period = '30d'
+  const filters: Filter[] = []
+  for (const f of params.getAll('f')) {
+    const [op, dim, ...rest] = f.split('|')
+    if ((op === 'is' || op === 'is_not') && dim && rest.length) filters.push([op, dim, [rest.join('|')]])
+  }
+  const metric = params.get('metric') || 'visitors'
+  const tabs: Record<string, string> = {}
+  for (const g of tabGroups) tabs[g] = params.get(g) || ''
+  return {
+    period, from: period === 'custom' ? from : '', to: period === 'custom' ? to : '', filters,
+    metric: topMetrics.includes(metric) ? metric : 'visitors',
+    interval: ['hour', 'day', 'week', 'month'].includes(params.get('interval') || '') ? params.get('interval')! : '',
+    compare: params.get('compare') === 'previous', tabs,
+  }
+}
+
+export function href(domain: string, s: State): string {
+  const p = new URLSearchParams()
+  if (s.period !== '30d') p.set('period', s.period)
+  if (s.period === 'custom') { p.set('from', s.from); p.set('to', s.to) }
+  for (const [op, dim, values] of s.filters) p.append('f', `${op}|${dim}|${values[0]}`)
+  if (s.metric !== 'visitors') p.set('metric', s.metric)
+  if (s.interval) p.set('interval', s.interval)
+  if (s.compare) p.set('compare', 'previous')
+  for (const g of tabGroups) if (s.tabs[g]) p.set(g, s.tabs[g])
+  const q = p.toString()
+  return '/' + encodeURIComponent(domain) + (q ? '?' + q : '')
+}
+
+export function dateRange(s: State): string | [string, string] {
+  return s.period === 'custom' ? [s.from, s.to] : s.period
+}
+
+function days(from: string, to: string): number {
+  return Math.round((utcDate(to).getTime() - utcDate(from).getTime()) / 86400000) + 1
+}
+
+// intervals lists the buckets that make sense for a range, the first
+// being the default (the one the API would pick).
+export function intervals(s: State): string[] {
+  switch (s.period) {
+    case 'day': return ['hour']
+    case '7d': return ['day', 'hour']
+    case '30d': case 'month': return ['day', 'week']
+    case '6mo': return ['month', 'week', 'day']
+    case '12mo': return ['month', 'week']
+  }
+  const n = days(s.from, s.to)
+  if (n <= 2) return ['hour', 'day']
+  if (n <= 93) return ['day', 'week', ...(n <= 14 ? ['hour'] : [])]
+  return ['month', 'week', 'day']
+}
+
+export function interval(s: State): string {
+  const all = intervals(s)
+  return all.includes(s.interval) ? s.interval : all[0]
+}
+
+function lastOfMonth(d: Date): Date { return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)) }
+
+// shift moves the period one length back (dir -1) or forward (+1), given
+// the dates the API resolved it to. It returns null when moving forward
+// would only reach into the future.
+export function shift(s: State, resolved: [string, string], dir: number, today: string): State | null {
+  const from = resolved[0].slice(0, 10), to = resolved[1].slice(0, 10)
+  const f = utcDate(from), e = utcDate(to)
+  let nf: Date, nt: Date
+  const wholeMonths = f.getUTCDate() === 1 && isoDate(lastOfMonth(e)) === to
+  if (wholeMonths) {
+    const months = (e.getUTCFullYear() - f.getUTCFullYear()) * 12 + e.getUTCMonth() - f.getUTCMonth() + 1
+    nf = new Date(Date.UTC(f.getUTCFullYear(), f.getUTCMonth() + dir * months, 1))
+    nt = lastOfMonth(new Date(Date.UTC(nf.getUTCFullYear(), nf.getUTCMonth() + months - 1, 1)))
+  } else {
+    const n = days(from, to)
+    nf = new Date(f.getTime() + dir * n * 86400000)
+    nt = new Date(e.getTime() + dir * n * 86400000)
+  }
+  if (dir > 0 && isoDate(nf) > today) return null
+  return { ...s, period: 'custom', from: isoDate(nf), to: isoDate(nt), interval: '' }
+}
+
+// The panels: each tab is a query dimension, the filter a click on a row
+// adds, and (for codes shown by name) the dimension holding the label.
+export interface Tab { id: string; dims: string[]; filter: string; hideEmpty?: boolean }
+export const panels: Record<string, Tab[]> = {
+  pages: [
+    { id: 'pages', dims: ['event:page'], filter: 'event:page' },
+    { id: 'entry', dims: ['visit:entry_page'], filter: 'visit:entry_page' },
+    { id: 'exit', dims: ['visit:exit_page'], filter: 'visit:exit_page' },
+  ],
+  sources: [
+    { id: 'channels', dims: ['visit:channel'], filter: 'visit:channel' },
+    { id: 'sources', dims: ['visit:source'], filter: 'visit:source' },
+    { id: 'referrers', dims: ['visit:referrer'], filter: 'visit:referrer', hideEmpty: true },
+    { id: 'utm_source', dims: ['visit:utm_source'], filter: 'visit:utm_source', hideEmpty: true },
+    { id: 'utm_medium', dims: ['visit:utm_medium'], filter: 'visit:utm_medium', hideEmpty: true },
+    { id: 'utm_campaign', dims: ['visit:utm_campaign'], filter: 'visit:utm_campaign', hideEmpty: true },
+  ],
+  locations: [
+    { id: 'countries', dims: ['visit:country', 'visit:country_name'], filter: 'visit:country' },
+    { id: 'regions', dims: ['visit:region'], filter: 'visit:region', hideEmpty: true },
+    { id: 'cities', dims: ['visit:city'], filter: 'visit:city', hideEmpty: true },
+  ],
+  devices: [
+    { id: 'browsers', dims: ['visit:browser'], filter: 'visit:browser' },
+    { id: 'os', dims: ['visit:os'], filter: 'visit:os' },
+    { id: 'devices', dims: ['visit:device'], filter: 'visit:device' },
+  ],
+}
+
+export function activeTab(s: State, group: string): Tab {
+  return panels[group].find((t) => t.id === s.tabs[group]) || panels[group][0]
+}
+
+// defaultTab is the tab a group opens on; others are written to the URL.
+export function withTab(s: State, group: string, id: string): State {
+  return { ...s, tabs: { ...s.tabs, [group]: panels[group][0].id === id ? '' : id } }
+}

@@ -1,0 +1,87 @@
+// The dashboard's entry point: find out who is signed in, then route.
+import { render } from 'preact'
+import { useCallback, useEffect, useState } from 'preact/hooks'
+import * as api from './api'
+import { navigate, onLinkClick, useLocation } from './router'
+import { t } from './strings'
+import { ErrorBox, Skeleton } from './components'
+import { Login, Setup } from './pages/auth'
+import { Sites } from './pages/sites'
+import { Dashboard } from './dashboard/dashboard'
+import './style.css'
+
+type Session = { state: 'loading' } | { state: 'in'; me: api.Me } | { state: 'out'; setupNeeded: boolean } | { state: 'error'; error: unknown }
+
+function App() {
+  const { path } = useLocation()
+  const [session, setSession] = useState<Session>({ state: 'loading' })
+
+  const check = useCallback(() => {
+    api.me().then(
+      (me) => { api.setSession(me); setSession({ state: 'in', me }) },
+      (e) => {
+        api.setSession(null)
+        if (e instanceof api.ApiError && e.status === 401) setSession({ state: 'out', setupNeeded: !!e.body.setup_needed })
+        else setSession({ state: 'error', error: e })
+      },
+    )
+  }, [])
+  useEffect(check, [check])
+  useEffect(() => api.whenUnauthorized(() => setSession({ state: 'out', setupNeeded: false })), [])
+
+  const signedIn = (me: api.Me) => {
+    api.setSession(me)
+    setSession({ state: 'in', me })
+    const next = new URLSearchParams(location.search).get('next')
+    navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/sites', true)
+  }
+
+  // Pages a signed-out person may see, and where everyone else goes.
+  let redirect = ''
+  if (session.state === 'out') {
+    if (session.setupNeeded && path !== '/setup') redirect = '/setup'
+    else if (!session.setupNeeded && path !== '/login' && path !== '/setup') {
+      redirect = '/login' + (path === '/' ? '' : '?next=' + encodeURIComponent(path + location.search))
+    }
+  } else if (session.state === 'in' && (path === '/' || path === '/login' || path === '/setup')) {
+    redirect = '/sites'
+  }
+  useEffect(() => { if (redirect) navigate(redirect, true) }, [redirect])
+
+  if (session.state === 'loading' || redirect) return <main class="page"><Skeleton lines={3} /></main>
+  if (session.state === 'error') return <main class="page narrow"><ErrorBox error={session.error} onRetry={check} /></main>
+  if (session.state === 'out') {
+    return path === '/setup'
+      ? <Setup setupNeeded={session.setupNeeded} onDone={signedIn} />
+      : <Login onDone={signedIn} />
+  }
+
+  const signOut = async () => {
+    try { await api.logout() } finally {
+      api.setSession(null)
+      setSession({ state: 'out', setupNeeded: false })
+      navigate('/login', true)
+    }
+  }
+  const parts = path.split('/').filter(Boolean).map(decodeURIComponent)
+  let page
+  if (path === '/sites') page = <Sites />
+  else if (parts.length === 1) page = <Dashboard key={parts[0]} domain={parts[0]} />
+  else page = <main class="page narrow"><p>{t.errNotFound}</p><a href="/sites">{t.backToSites}</a></main>
+  return (
+    <>
+      <header class="topbar">
+        <a class="brand" href="/sites">{t.appName}</a>
+        <nav>
+          <a href="/sites">{t.sites}</a>
+          <span class="muted user">{session.me.user.email}</span>
+          <button type="button" class="link" onClick={signOut}>{t.signOut}</button>
+        </nav>
+      </header>
+      {page}
+    </>
+  )
+}
+
+document.addEventListener('click', onLinkClick)
+render(<App />, document.getElementById('app')!)
