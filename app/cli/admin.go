@@ -145,7 +145,12 @@ func user(ctx context.Context, e *Env, cfg config.Config, args []string) error {
 			if err := a.DB.SetPassword(ctx, u.ID, hash); err != nil {
 				return err
 			}
-			fmt.Fprintf(e.Stdout, "password of %s changed\n", u.Email)
+			// A reset is what follows a leaked password: whoever signed in
+			// with the old one is signed out.
+			if err := a.DB.DeleteUserSessions(ctx, u.ID); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.Stdout, "password of %s changed; every browser signed in as them is signed out\n", u.Email)
 			return nil
 		}
 		u, err := a.DB.CreateUser(ctx, store.User{Email: *email, PasswordHash: hash, Admin: *admin, CreatedAt: time.Now()})

@@ -109,6 +109,7 @@ func (h *accountHandler) me(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	noStore(c)
 	return c.JSON(http.StatusOK, meJSON{User: toUserJSON(user), CSRFToken: s.CSRFToken})
 }
 
