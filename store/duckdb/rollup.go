@@ -19,8 +19,12 @@ const dayMillis = 86_400_000
 // hours after the day began.
 const settledDays = 2
 
-// rolledDims are the dimensions rolled up: every attribute stamped on a
-// visit's events, and its exit page.
+// eventRolledDims are the event dimensions rolled up, summed over events
+// rather than visits.
+var eventRolledDims = []string{"event:hostname", "event:name", "event:page"}
+
+// rolledDims are the visit dimensions rolled up: every attribute stamped
+// on a visit's events, and its exit page.
 func rolledDims() []string {
 	var dims []string
 	for d := range store.Dimensions {
@@ -90,6 +94,23 @@ func (s *Store) Rollup(ctx context.Context, before time.Time) (int, error) {
 	if _, err := tx.ExecContext(ctx, b.String()); err != nil {
 		return 0, fmt.Errorf("duckdb: rollup: sum visits: %w", err)
 	}
+	// Event dimensions: distinct visitors and visits per value and day,
+	// over activity (engagement reports count for nothing).
+	b.Reset()
+	b.WriteString("INSERT INTO rollup_visits ")
+	for i, d := range eventRolledDims {
+		if i > 0 {
+			b.WriteString(" UNION ALL ")
+		}
+		col := store.Dimensions[d]
+		b.WriteString("SELECT e.site_id, e.visitor_id >> 32, '" + d + "', " + col + ", count(DISTINCT visitor_id), count(DISTINCT session_id), " +
+			"count(*) FILTER (WHERE name = 'pageview'), count(*), 0, 0 " +
+			"FROM events e SEMI JOIN new_days n ON n.site_id = e.site_id AND n.vday = e.visitor_id >> 32 " +
+			"WHERE name <> 'engagement' GROUP BY e.site_id, e.visitor_id >> 32, " + col)
+	}
+	if _, err := tx.ExecContext(ctx, b.String()); err != nil {
+		return 0, fmt.Errorf("duckdb: rollup: sum events: %w", err)
+	}
 	if _, err := tx.ExecContext(ctx, "INSERT INTO rollup_days SELECT site_id, vday, min_ts, max_ts FROM new_days"); err != nil {
 		return 0, fmt.Errorf("duckdb: rollup: %w", err)
 	}
@@ -149,10 +170,28 @@ func (s *Store) rolledDays(ctx context.Context, site int64, from, to time.Time) 
 	return days, rows.Err()
 }
 
-// rollable reports whether q can take visit days from the rollups: a
-// visit-level query without filters, by at most one visit dimension.
+// rollable reports whether q can take days from the rollups: no filters,
+// at most one dimension, and either a visit-level query or one by an
+// event dimension asking for counts.
 func rollable(q store.Query) bool {
-	return visitLevel(q) && len(q.Filters) == 0 && len(q.Dimensions) <= 1
+	if len(q.Filters) > 0 || len(q.Dimensions) > 1 {
+		return false
+	}
+	return visitLevel(q) || eventRollable(q)
+}
+
+// eventRollable reports whether q is a breakdown by a rolled-up event
+// dimension that asks for counts only.
+func eventRollable(q store.Query) bool {
+	if len(q.Dimensions) != 1 || !slices.Contains(eventRolledDims, q.Dimensions[0]) {
+		return false
+	}
+	for _, m := range q.Metrics {
+		if !slices.Contains(store.CountMetrics, m) {
+			return false
+		}
+	}
+	return true
 }
 
 // compileRolled compiles a rollable query using the rollups of days: the
@@ -200,32 +239,43 @@ func compileRolled(q store.Query, days []int64) (compiled, error) {
 	}
 	b.WriteString(")")
 
-	// v: one row per raw visit, as in compileVisits.
-	b.WriteString(", v AS (SELECT session_id, any_value(visitor_id) AS visitor_id, " +
-		"count(*) FILTER (WHERE name <> 'engagement') AS n_act, " +
-		"count(*) FILTER (WHERE name = 'pageview') AS s_pv, " +
-		"count(*) FILTER (WHERE name NOT IN ('pageview', 'engagement')) AS s_ce, " +
-		"max(ts) - min(ts) AS s_dur")
-	if dim == store.DimExitPage {
-		b.WriteString(", coalesce(arg_max(pathname, (ts, pathname)) FILTER (WHERE name = 'pageview'), '') AS s_exit")
-	}
-	for _, col := range k.columns() {
-		switch col {
-		case "ts", "visitor_id", "session_id", "name", "pathname":
-		default:
-			b.WriteString(", any_value(" + col + ") AS " + col)
-		}
-	}
-	b.WriteString(" FROM r GROUP BY session_id HAVING n_act > 0)")
-
-	// u: the raw part's sums and the rolled days' sums, per value.
+	events := eventRollable(q)
 	sel0, group, value := "", "", ""
 	if dim != "" {
-		sel0, group, value = "d0, ", " GROUP BY d0", ", "+k.column(&b, dim)+" AS d0"
+		col := k.column(&b, dim)
+		if dim == "event:name" {
+			col = "name" // activity rows only: no engagement to rename
+		}
+		sel0, group, value = "d0, ", " GROUP BY d0", ", "+col+" AS d0"
 	}
-	b.WriteString(", u AS (SELECT " + sel0 + "count(DISTINCT visitor_id) AS visitors, count(*) AS visits, sum(s_pv) AS pageviews, " +
-		"sum(n_act) AS events, count(*) FILTER (WHERE s_pv <= 1 AND s_ce = 0) AS bounces, sum(s_dur) AS duration " +
-		"FROM (SELECT *" + value + " FROM v)" + group)
+	if events {
+		// The raw part by event: counts over activity rows.
+		b.WriteString(", u AS (SELECT " + sel0 + "count(DISTINCT visitor_id) AS visitors, count(DISTINCT session_id) AS visits, " +
+			"count(*) FILTER (WHERE name = 'pageview') AS pageviews, count(*) AS events, 0 AS bounces, 0 AS duration " +
+			"FROM (SELECT *" + value + " FROM r WHERE name <> 'engagement')" + group)
+	} else {
+		// v: one row per raw visit, as in compileVisits.
+		b.WriteString(", v AS (SELECT session_id, any_value(visitor_id) AS visitor_id, " +
+			"count(*) FILTER (WHERE name <> 'engagement') AS n_act, " +
+			"count(*) FILTER (WHERE name = 'pageview') AS s_pv, " +
+			"count(*) FILTER (WHERE name NOT IN ('pageview', 'engagement')) AS s_ce, " +
+			"max(ts) - min(ts) AS s_dur")
+		if dim == store.DimExitPage {
+			b.WriteString(", coalesce(arg_max(pathname, (ts, pathname)) FILTER (WHERE name = 'pageview'), '') AS s_exit")
+		}
+		for _, col := range k.columns() {
+			switch col {
+			case "ts", "visitor_id", "session_id", "name", "pathname":
+			default:
+				b.WriteString(", any_value(" + col + ") AS " + col)
+			}
+		}
+		b.WriteString(" FROM r GROUP BY session_id HAVING n_act > 0)")
+		// u: the raw part's sums and the rolled days' sums, per value.
+		b.WriteString(", u AS (SELECT " + sel0 + "count(DISTINCT visitor_id) AS visitors, count(*) AS visits, sum(s_pv) AS pageviews, " +
+			"sum(n_act) AS events, count(*) FILTER (WHERE s_pv <= 1 AND s_ce = 0) AS bounces, sum(s_dur) AS duration " +
+			"FROM (SELECT *" + value + " FROM v)" + group)
+	}
 	b.WriteString(" UNION ALL SELECT " + strings.Replace(sel0, "d0", "value AS d0", 1) +
 		"sum(visitors), sum(visits), sum(pageviews), sum(events), sum(bounces), sum(duration) FROM rollup_visits WHERE site_id = " +
 		b.param(q.SiteID) + " AND dim = " + b.param(dim) + " AND vday IN ")
@@ -236,7 +286,11 @@ func compileRolled(q store.Query, days []int64) (compiled, error) {
 	b.WriteString(")")
 	percentage := slices.Contains(q.Metrics, "percentage")
 	if percentage {
-		b.WriteString(", tot AS (SELECT (SELECT count(DISTINCT visitor_id) FROM v) + " +
+		raw := "(SELECT count(DISTINCT visitor_id) FROM v)"
+		if events {
+			raw = "(SELECT count(DISTINCT visitor_id) FROM r WHERE name <> 'engagement')"
+		}
+		b.WriteString(", tot AS (SELECT " + raw + " + " +
 			"coalesce((SELECT sum(visitors) FROM rollup_visits WHERE site_id = " + b.param(q.SiteID) + " AND dim = '' AND vday IN ")
 		dayList()
 		b.WriteString("), 0) AS tot_all)")
