@@ -66,6 +66,7 @@ export const t = {
   noChange: 'no change',
   chartLabel: (metric: string, range: string) => `${metric} per bucket, ${range}`,
   previousPeriod: 'Previous period',
+  chartTime: 'Time',
   interval: 'Interval',
   intervals: { hour: 'Hours', day: 'Days', week: 'Weeks', month: 'Months' } as Record<string, string>,
   period: 'Period',
@@ -107,4 +108,6 @@ export const t = {
     'visit:browser': 'Browser', 'visit:os': 'Operating system', 'visit:device': 'Device',
   } as Record<string, string>,
   filterBy: (dim: string, value: string) => `Filter by ${dim} ${value}`,
+  geoAttribution: 'IP geolocation by',
+  geoLicence: 'IP2Location LITE (CC BY-SA 4.0)',
 }

@@ -33,7 +33,7 @@ export function Chart({ series, metric, interval, rangeText }: { series: Series;
         scales: { y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
         axes: [axis, { ...axis, size: 56, values: (_u, vals) => vals.map((v) => fmt(v)) }],
         series: [
-          { value: (_u, v) => (v == null ? '' : bucketLabel(series.labels[xs.indexOf(v)] || '', interval)) },
+          { label: t.chartTime, value: (_u, v) => (v == null ? '' : bucketLabel(series.labels[xs.indexOf(v)] || '', interval)) },
           { label: t.metrics[metric], stroke: line, width: 2, fill: line + '22', points: { show: xs.length < 40 }, value: (_u, v) => fmt(v) },
           ...(series.previous ? [{ label: t.previousPeriod, stroke: prev, width: 1.5, dash: [6, 4], points: { show: false }, value: (_u: uPlot, v: number | null) => fmt(v) }] : []),
         ],

@@ -111,8 +111,8 @@ export function Dashboard({ domain }: { domain: string }) {
         <ul class="chips" aria-label={t.filters}>
           {state.filters.map(([op, dim, values], i) => (
             <li class="chip" key={dim} data-filter={`${dim}|${values[0]}`}>
-              <span>{t.dimensions[dim] || dim} {op === 'is' ? t.filterIs : t.filterIsNot} <strong>{values[0]}</strong></span>
-              <button type="button" aria-label={t.removeFilter(`${t.dimensions[dim] || dim} ${values[0]}`)} onClick={() => removeFilter(i)}>×</button>
+              <span>{t.dimensions[dim] || dim} {op === 'is' ? t.filterIs : t.filterIsNot} <strong>{filterLabel(dim, values[0])}</strong></span>
+              <button type="button" aria-label={t.removeFilter(`${t.dimensions[dim] || dim} ${filterLabel(dim, values[0])}`)} onClick={() => removeFilter(i)}>×</button>
             </li>
           ))}
           {state.filters.length > 1 && <li><button type="button" class="link" onClick={() => go({ ...state, filters: [] })}>{t.clearFilters}</button></li>}
@@ -163,8 +163,20 @@ export function Dashboard({ domain }: { domain: string }) {
         </div>
       )}
       <p class="shortcuts muted">{t.shortcuts}</p>
+      <p class="shortcuts muted">{t.geoAttribution} <a href="https://lite.ip2location.com" rel="noopener">{t.geoLicence}</a></p>
     </main>
   )
+}
+
+const regionNames = typeof Intl.DisplayNames === 'function' ? new Intl.DisplayNames(['en'], { type: 'region' }) : null
+
+// filterLabel shows a filter's value as its panel row did: countries by
+// name, not code.
+function filterLabel(dim: string, value: string): string {
+  if (dim === 'visit:country' && regionNames && /^[A-Z]{2}$/.test(value)) {
+    try { return regionNames.of(value) || value } catch { return value }
+  }
+  return value
 }
 
 function StatChange({ metric, value }: { metric: string; value: number | null | undefined }) {
