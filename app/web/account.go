@@ -127,7 +127,7 @@ func (h *accountHandler) setup(c echo.Context) error {
 		return err
 	}
 	var in credentialsJSON
-	if err := decodeCredentials(c, &in); err != nil {
+	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
 	needed, err := h.setupNeeded(ctx)
@@ -224,7 +224,7 @@ func (h *accountHandler) signup(c echo.Context) error {
 		return err
 	}
 	var in credentialsJSON
-	if err := decodeCredentials(c, &in); err != nil {
+	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
 	switch h.registrationMode() {
@@ -268,7 +268,7 @@ func (h *accountHandler) signup(c echo.Context) error {
 func (h *accountHandler) login(c echo.Context) error {
 	ctx := c.Request().Context()
 	var in credentialsJSON
-	if err := decodeCredentials(c, &in); err != nil {
+	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
 	email := strings.ToLower(strings.TrimSpace(in.Email))
@@ -281,20 +281,30 @@ func (h *accountHandler) login(c echo.Context) error {
 		return invalid
 	}
 	user, err := h.db.UserByEmail(ctx, email)
-	if errors.Is(err, store.ErrNotFound) || err == nil && user.PasswordHash == "" {
+	if errors.Is(err, store.ErrNotFound) {
 		auth.CheckNoPassword(in.Password)
 		return invalid
 	} else if err != nil {
 		return err
 	}
-	ok, err := auth.CheckPassword(user.PasswordHash, in.Password)
-	if err != nil {
-		h.auth.logger.Warn("a stored password hash cannot be checked", "user_id", user.ID, "err", err)
-	}
-	if !ok {
+	if !h.checkPassword(user, in.Password) {
 		return invalid
 	}
 	return h.signIn(c, user)
+}
+
+// checkPassword reports whether password is the user's. A user without a
+// password (created for API keys only) matches nothing, after the same
+// work as a real check.
+func (h *accountHandler) checkPassword(user store.User, password string) bool {
+	if user.PasswordHash == "" {
+		return auth.CheckNoPassword(password)
+	}
+	ok, err := auth.CheckPassword(user.PasswordHash, password)
+	if err != nil {
+		h.auth.logger.Warn("a stored password hash cannot be checked", "user_id", user.ID, "err", err)
+	}
+	return ok
 }
 
 // limit counts one attempt of kind against the client address and, when
@@ -406,6 +416,45 @@ func (h *accountHandler) logoutEverywhere(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
+// changePassword is POST /api/auth/password {current_password,
+// new_password}: a signed-in user replaces their password. Every session
+// of theirs ends, this one included, and the browser gets a new one, so a
+// session opened with the old password (perhaps by whoever learnt it)
+// does not survive the change.
+func (h *accountHandler) changePassword(c echo.Context) error {
+	ctx := c.Request().Context()
+	user, _, err := h.auth.session(c)
+	if err != nil {
+		return err
+	}
+	if err := h.limit(c, "password", user.Email, "password changes"); err != nil {
+		return err
+	}
+	var in struct {
+		Current string `json:"current_password"`
+		New     string `json:"new_password"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	if !h.checkPassword(user, in.Current) {
+		return apiError(http.StatusForbidden, "invalid_credentials", "the current password is wrong")
+	}
+	hash, err := auth.HashPassword(in.New)
+	if errors.Is(err, auth.ErrWeakPassword) {
+		return apiError(http.StatusBadRequest, "weak_password", err.Error())
+	} else if err != nil {
+		return err
+	}
+	if err := h.db.SetPassword(ctx, user.ID, hash); err != nil {
+		return err
+	}
+	if err := h.db.DeleteUserSessions(ctx, user.ID); err != nil {
+		return err
+	}
+	return h.signIn(c, user)
+}
+
 // sessionJSON is one of the user's sessions as GET /api/auth/sessions
 // lists them.
 type sessionJSON struct {
@@ -470,11 +519,11 @@ func (h *accountHandler) deleteSession(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
-// decodeCredentials reads a JSON body into v. Only JSON is accepted, and
-// never from another site: a form on a foreign page could otherwise sign
-// a visitor in to an account of the attacker's (login CSRF), since no
+// decodeJSON reads a JSON body into v. Only JSON is accepted, and never
+// from another site: a form on a foreign page could otherwise sign a
+// visitor in to an account of the attacker's (login CSRF), since no
 // session (and so no CSRF token) exists before sign-in.
-func decodeCredentials(c echo.Context, v *credentialsJSON) error {
+func decodeJSON(c echo.Context, v any) error {
 	r := c.Request()
 	if r.Header.Get("Sec-Fetch-Site") == "cross-site" {
 		return apiError(http.StatusForbidden, "cross_site", "sign-in from another site is refused")
@@ -487,7 +536,7 @@ func decodeCredentials(c echo.Context, v *credentialsJSON) error {
 		return err
 	}
 	if err := json.Unmarshal(body, v); err != nil {
-		return apiError(http.StatusBadRequest, "invalid_request", "the body must be a JSON object {\"email\": …, \"password\": …}")
+		return apiError(http.StatusBadRequest, "invalid_request", "the body must be a JSON object")
 	}
 	return nil
 }

@@ -660,3 +660,40 @@ func TestSignup(t *testing.T) {
 		})
 	}
 }
+
+// TestChangePassword: a password change needs the current password and
+// the CSRF token, ends every session of the user and signs this browser in
+// anew.
+func TestChangePassword(t *testing.T) {
+	at := newAccountTest(t, accountOptions{})
+	at.user(t, "ada@example.com", "correct horse battery", false)
+	at.user(t, "bob@example.com", "correct horse battery", false)
+	a := at.login(t, "ada@example.com", "correct horse battery")
+	elsewhere := at.login(t, "ada@example.com", "correct horse battery")
+	bob := at.login(t, "bob@example.com", "correct horse battery")
+	change := func(b *browser, current, next string) accountResponse {
+		return at.send(t, req("POST", "/api/auth/password", `{"current_password":"`+current+`","new_password":"`+next+`"}`), b)
+	}
+	change(&browser{token: a.token}, "correct horse battery", "another horse battery").want(t, "change without CSRF", http.StatusForbidden, "csrf")
+	change(&a, "wrong horse battery", "another horse battery").want(t, "change with a wrong password", http.StatusForbidden, "invalid_credentials")
+	change(&a, "correct horse battery", "short").want(t, "change to a weak password", http.StatusBadRequest, "weak_password")
+	change(nil, "correct horse battery", "another horse battery").want(t, "change signed out", http.StatusUnauthorized, "unauthorized")
+
+	renewed, _ := change(&a, "correct horse battery", "another horse battery").signedIn(t, "change", "ada@example.com")
+	if renewed.token == a.token {
+		t.Error("the password change kept the session token")
+	}
+	for name, b := range map[string]*browser{"this browser's old session": &a, "another browser": &elsewhere} {
+		if status, _ := at.me(t, b); status != http.StatusUnauthorized {
+			t.Errorf("%s after the change: GET /me = %d, want 401", name, status)
+		}
+	}
+	for name, b := range map[string]*browser{"the new session": &renewed, "another user": &bob} {
+		if status, _ := at.me(t, b); status != http.StatusOK {
+			t.Errorf("%s after the change: GET /me = %d, want 200", name, status)
+		}
+	}
+	at.send(t, req("POST", "/api/auth/login", `{"email":"ada@example.com","password":"correct horse battery"}`), nil).
+		want(t, "login with the old password", http.StatusUnauthorized, "invalid_credentials")
+	at.login(t, "ada@example.com", "another horse battery")
+}

@@ -29,6 +29,7 @@ func routes(e *echo.Echo, d Deps) {
 		e.POST("/api/auth/signup", ac.signup)
 		e.POST("/api/auth/logout", ac.logout)
 		e.POST("/api/auth/logout-everywhere", ac.logoutEverywhere)
+		e.POST("/api/auth/password", ac.changePassword)
 		e.GET("/api/auth/sessions", ac.sessions)
 		e.DELETE("/api/auth/sessions/:id", ac.deleteSession)
 	}

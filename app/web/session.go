@@ -35,6 +35,7 @@ type Accounts interface {
 	HasUsers(ctx context.Context) (bool, error)
 	CreateUser(ctx context.Context, u store.User) (store.User, error)
 	CreateFirstUser(ctx context.Context, u store.User) (store.User, error)
+	SetPassword(ctx context.Context, userID int64, hash string) error
 
 	CreateSession(ctx context.Context, s store.Session) (store.Session, error)
 	SessionByHash(ctx context.Context, hash []byte) (store.Session, error)
