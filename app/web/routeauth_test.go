@@ -1,0 +1,130 @@
+package web
+
+import (
+	"net/http"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/footfallhq/footfall/store"
+)
+
+// publicAPI lists the API routes that answer without a signed-in user or
+// an API key, each with the reason. Every other /api/ route must refuse
+// anonymous callers; TestRoutesAuthenticate checks them all, read from
+// the route table, so a new route is checked without being listed.
+var publicAPI = map[string]string{
+	"POST /api/event":        "ingestion: the tracker on any page",
+	"OPTIONS /api/event":     "CORS preflight",
+	"OPTIONS /api/v2/query":  "CORS preflight",
+	"OPTIONS /api/v2/funnel": "CORS preflight",
+	"GET /api/auth/me":       "says 401 and whether setup is needed",
+	"POST /api/auth/setup":   "creates the first user (token or local)",
+	"POST /api/auth/login":   "signs in",
+	"POST /api/auth/signup":  "creates an account when registration is open",
+	"POST /api/auth/logout":  "ends the session if there is one",
+}
+
+// apiRoutes returns the method and path of every /api/ route of h.
+func apiRoutes(h *echo.Echo) []*echo.Route {
+	var out []*echo.Route
+	for _, r := range h.Routes() {
+		if strings.HasPrefix(r.Path, "/api/") {
+			out = append(out, r)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Method+out[i].Path < out[j].Method+out[j].Path })
+	return out
+}
+
+// concrete fills a route's parameters with plausible values.
+func concrete(path string) string {
+	parts := strings.Split(path, "/")
+	for i, p := range parts {
+		if strings.HasPrefix(p, ":") {
+			parts[i] = "1"
+			if p == ":site_id" {
+				parts[i] = "alice.example"
+			}
+		}
+	}
+	return strings.Join(parts, "/")
+}
+
+// TestRoutesAuthenticate: every /api/ route not public answers 401 to a
+// request without credentials, with a malformed key, with an unknown or
+// malformed session cookie; and a route that changes something answers
+// 403 csrf to a live session without the CSRF token. It runs on every
+// route in the table, so a new route cannot skip authentication unnoticed.
+func TestRoutesAuthenticate(t *testing.T) {
+	at := newAccountTest(t, accountOptions{})
+	at.user(t, "alice@example.com", "correct horse battery", false)
+	alice := at.login(t, "alice@example.com", "correct horse battery")
+	seen := map[string]bool{}
+	checked := 0
+	for _, r := range apiRoutes(at.h) {
+		key := r.Method + " " + r.Path
+		seen[key] = true
+		if why := publicAPI[key]; why != "" {
+			continue
+		}
+		checked++
+		path := concrete(r.Path)
+		body := `{"site_id":"alice.example","domain":"x.example","email":"a@b.example","password":"correct horse battery"}`
+		for name, b := range map[string]*browser{
+			"no credentials":   nil,
+			"malformed cookie": {token: "not-a-token"},
+			"unknown session":  {token: "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA"},
+		} {
+			at.send(t, req(r.Method, path, body), b).want(t, key+" with "+name, http.StatusUnauthorized, "unauthorized")
+		}
+		bad := req(r.Method, path, body)
+		bad.Header.Set("Authorization", "Bearer ff_notakey")
+		at.send(t, bad, nil).want(t, key+" with a malformed key", http.StatusUnauthorized, "unauthorized")
+		if !safeMethod(r.Method) {
+			at.send(t, req(r.Method, path, body), &browser{token: alice.token}).want(t, key+" with a session, no CSRF token", http.StatusForbidden, "csrf")
+		}
+	}
+	for key := range publicAPI {
+		if !seen[key] {
+			t.Errorf("publicAPI names %q, which is not a route", key)
+		}
+	}
+	if checked < 15 {
+		t.Errorf("checked %d routes; the route table seems not to be read", checked)
+	}
+}
+
+// TestSiteRoutesIsolated: a signed-in user gets the same 404 for another
+// user's site on every route that takes a site, and the cases reach every
+// such route of the table (stats routes, which need the events store, are
+// checked in app.TestSessionOnStatsAPI).
+func TestSiteRoutesIsolated(t *testing.T) {
+	at := newAccountTest(t, accountOptions{})
+	alice := at.user(t, "alice@example.com", "correct horse battery", false)
+	at.user(t, "bob@example.com", "correct horse battery", false)
+	if _, err := at.db.CreateSite(t.Context(), store.Site{Domain: "alice.example", TimeZone: "UTC", OwnerID: alice.ID}); err != nil {
+		t.Fatal(err)
+	}
+	bob := at.login(t, "bob@example.com", "correct horse battery")
+	hit := map[string]bool{}
+	at.h.Use(func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			hit[c.Request().Method+" "+c.Path()] = true
+			return next(c)
+		}
+	})
+	for _, tc := range routeCases("alice.example") {
+		r := at.send(t, req(tc.method, tc.path, tc.body), &bob)
+		r.want(t, "bob: "+tc.method+" "+tc.path, http.StatusNotFound, "site_not_found")
+	}
+	for _, r := range apiRoutes(at.h) {
+		key := r.Method + " " + r.Path
+		takesSite := strings.HasPrefix(r.Path, "/api/v1/sites/")
+		if takesSite && !hit[key] {
+			t.Errorf("route %s takes a site but no isolation case reaches it: add one to routeCases", key)
+		}
+	}
+}
