@@ -133,7 +133,7 @@ export function Dashboard({ domain }: { domain: string }) {
             onClick={() => go({ ...state, metric: m })}>
             <span class="stat-label">{t.metrics[m]}</span>
             {top ? <span class="stat-value">{formatMetric(m, top.values[i])}</span> : <span class="stat-value"><Skeleton /></span>}
-            <StatChange metric={m} value={top ? top.changes[i] : undefined} />
+            <StatChange metric={m} value={top ? (newSite ? null : top.changes[i]) : undefined} />
           </button>
         ))}
       </section>
