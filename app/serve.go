@@ -180,6 +180,9 @@ func (a *App) jobs() []jobs.Job {
 			Run: func(ctx context.Context) error { return a.Salts.Rotate(ctx, time.Now()) }},
 		{Name: "session_sweep", Schedule: jobs.Every(time.Minute), Timeout: time.Minute,
 			Run: func(context.Context) error { a.Sessions.Sweep(time.Now()); return nil }},
+		// A visitor day settles two days after it begins; hourly keeps the
+		// raw part of queries to those two days plus at most an hour.
+		{Name: "rollup", Schedule: jobs.Every(time.Hour), Timeout: 30 * time.Minute, Run: a.Rollup},
 		// Expired sign-in sessions are refused when used; this only keeps
 		// the table from growing with abandoned ones.
 		{Name: "signin_session_expiry", Schedule: jobs.Every(time.Hour), Timeout: 5 * time.Minute,
@@ -221,6 +224,8 @@ func (a *App) WebDeps(assets fs.FS) (web.Deps, error) {
 		Accounts:       a.DB,
 		SecretKey:      secret,
 		Registration:   a.Config.Registration,
+		Device:         a.describeDevice,
+		Locate:         a.locate,
 		Sites:          a.DB,
 		Ready:          a.Ready,
 		Assets:         assets,

@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/footfallhq/footfall/store/storetest"
 )
 
 // TestGoalsAndFunnelsEndToEnd ingests two visits through /api/event,
@@ -86,5 +89,38 @@ func TestGoalsAndFunnelsEndToEnd(t *testing.T) {
 	}
 	if r := ta.do(t, "POST", "/api/v2/funnel", inline, "Authorization", "Bearer "+ta.user); r.status != 404 {
 		t.Errorf("another user's funnel = %d, want 404", r.status)
+	}
+}
+
+// TestRollupJob: the rollup job's work leaves every answer of the stats
+// API as it was.
+func TestRollupJob(t *testing.T) {
+	ta := newTestApp(t, false)
+	from := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	events := storetest.Dataset(11, 3000, from, 7)
+	for i := range events {
+		events[i].SiteID = ta.site.ID
+	}
+	if err := ta.Events.Append(t.Context(), events); err != nil {
+		t.Fatal(err)
+	}
+	bodies := []string{
+		`{"site_id":"example.com","metrics":["visitors","visits","bounce_rate","visit_duration"],"date_range":["2026-03-01","2026-03-07"]}`,
+		`{"site_id":"example.com","metrics":["visitors","percentage"],"date_range":["2026-03-01","2026-03-07"],"dimensions":["visit:source"]}`,
+		`{"site_id":"example.com","metrics":["visitors","pageviews"],"date_range":["2026-03-01","2026-03-07"],"dimensions":["event:page"]}`,
+	}
+	var before []string
+	for _, b := range bodies {
+		got, _ := json.Marshal(ta.query(t, b))
+		before = append(before, string(got))
+	}
+	if err := ta.Rollup(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	ta.Stats.Cache.Invalidate(ta.site.ID, time.Time{})
+	for i, b := range bodies {
+		if got, _ := json.Marshal(ta.query(t, b)); string(got) != before[i] {
+			t.Errorf("after rollup %s\n= %s\nwant %s", b, got, before[i])
+		}
 	}
 }
