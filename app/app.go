@@ -45,6 +45,7 @@ type App struct {
 	Registry *prometheus.Registry
 	Ingester *ingest.Ingester
 	Sites    *ingest.SiteCache
+	UA       *enrich.UAParser // shared by ingestion and the sessions list
 	Salts    *visitor.Salts
 	Sessions *visitor.Sessions
 	Metrics  *ingest.Metrics
@@ -142,6 +143,7 @@ func (a *App) OpenEvents(ctx context.Context) error {
 	}
 	a.Sessions = visitor.NewSessions(a.DB)
 	a.Sites = ingest.NewSiteCache(a.DB, 10*time.Second)
+	a.UA = enrich.NewUAParser(20000)
 	a.Metrics = ingest.NewMetrics(a.Registry)
 	a.Registry.MustRegister(
 		collectors.NewGoCollector(),
@@ -165,7 +167,7 @@ func (a *App) OpenEvents(ctx context.Context) error {
 	}
 	a.Ingester = ingest.New(ingest.Config{
 		Sites:    a.Sites,
-		UA:       enrich.NewUAParser(20000),
+		UA:       a.UA,
 		Geo:      a.geo,
 		Salts:    a.Salts,
 		Sessions: a.Sessions,

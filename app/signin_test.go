@@ -145,3 +145,36 @@ func TestSetupLink(t *testing.T) {
 		t.Errorf("SetupURL after reading the key again = %q, want %q", a.SetupURL(again), link)
 	}
 }
+
+// TestSessionsListDescribes: the sessions list names the browser and the
+// country it signed in from, and stores no address.
+func TestSessionsListDescribes(t *testing.T) {
+	ta := newTestApp(t, true)
+	ctx := context.Background()
+	u, err := ta.DB.UserByEmail(ctx, "other@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hash, _ := auth.HashPassword("correct horse battery")
+	if err := ta.DB.SetPassword(ctx, u.ID, hash); err != nil {
+		t.Fatal(err)
+	}
+	// The test server's peer is loopback, a trusted proxy by default, so
+	// X-Forwarded-For is believed.
+	r := ta.do(t, "POST", "/api/auth/login", `{"email":"other@example.com","password":"correct horse battery"}`,
+		"Content-Type", "application/json", "X-Forwarded-For", "81.2.69.142")
+	if r.status != http.StatusOK {
+		t.Fatalf("login = %d %s", r.status, r.body)
+	}
+	list, err := ta.DB.ListSessions(ctx, u.ID)
+	if err != nil || len(list) != 1 {
+		t.Fatalf("ListSessions = %v, %v", list, err)
+	}
+	s := list[0]
+	if s.UserAgent != "Chrome 142 on Windows 10" || s.Location != "GB" {
+		t.Errorf("session described as %q from %q, want \"Chrome 142 on Windows 10\" from \"GB\"", s.UserAgent, s.Location)
+	}
+	if strings.Contains(s.UserAgent+s.Location, "81.2.69") {
+		t.Errorf("session stores the address: %+v", s)
+	}
+}

@@ -46,6 +46,7 @@ type Session struct {
 	TokenHash  []byte
 	CSRFToken  string
 	UserAgent  string // a short description of the browser, for the sessions list
+	Location   string // where it signed in from, approximately ("Berlin, DE"); never the IP
 	CreatedAt  time.Time
 	LastSeenAt time.Time
 	// ExpiresAt is when the session ends unless touched; callers move it

@@ -42,14 +42,20 @@ type accountHandler struct {
 	// registration is FOOTFALL_REGISTRATION: who may sign up (open,
 	// invite, closed); empty means invite.
 	registration string
+	device       func(userAgent string) string
+	locate       func(ip string) string // nil: no location
 	// hasUsers caches "some user exists": once true it stays true (users
 	// are never all deleted), so /me stops asking the database.
 	hasUsers atomic.Bool
 }
 
 func newAccountHandler(d Deps, au *authenticator) *accountHandler {
-	return &accountHandler{db: d.Accounts, auth: au, limiter: d.Limiter, secretKey: d.SecretKey, baseURL: d.BaseURL,
-		registration: d.Registration}
+	h := &accountHandler{db: d.Accounts, auth: au, limiter: d.Limiter, secretKey: d.SecretKey, baseURL: d.BaseURL,
+		registration: d.Registration, device: d.Device, locate: d.Locate}
+	if h.device == nil {
+		h.device = shortUA
+	}
+	return h
 }
 
 // userJSON is the signed-in user as /api/auth/… show it.
@@ -351,7 +357,8 @@ func (h *accountHandler) signIn(c echo.Context, user store.User) error {
 	now := time.Now()
 	s, err := h.db.CreateSession(c.Request().Context(), store.Session{
 		UserID: user.ID, TokenHash: hash, CSRFToken: auth.NewCSRFToken(),
-		UserAgent: shortUA(c.Request().UserAgent()),
+		UserAgent: shortUA(h.device(c.Request().UserAgent())),
+		Location:  h.location(c),
 		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(sessionIdle),
 	})
 	if err != nil {
@@ -364,6 +371,14 @@ func (h *accountHandler) signIn(c echo.Context, user store.User) error {
 	})
 	noStore(c)
 	return c.JSON(http.StatusOK, meJSON{User: toUserJSON(user), CSRFToken: s.CSRFToken})
+}
+
+// location is where the request comes from, approximately, or "".
+func (h *accountHandler) location(c echo.Context) string {
+	if h.locate == nil {
+		return ""
+	}
+	return shortUA(h.locate(c.RealIP()))
 }
 
 // secure reports whether cookies must be Secure: the request came over
@@ -460,6 +475,7 @@ func (h *accountHandler) changePassword(c echo.Context) error {
 type sessionJSON struct {
 	ID         int64     `json:"id"`
 	UserAgent  string    `json:"user_agent"`
+	Location   string    `json:"location"`
 	CreatedAt  time.Time `json:"created_at"`
 	LastSeenAt time.Time `json:"last_seen_at"`
 	ExpiresAt  time.Time `json:"expires_at"`
@@ -487,7 +503,7 @@ func (h *accountHandler) sessions(c echo.Context) error {
 		if s.ID == cur.ID {
 			s = cur // its last use is this request
 		}
-		out = append(out, sessionJSON{ID: s.ID, UserAgent: s.UserAgent, CreatedAt: s.CreatedAt,
+		out = append(out, sessionJSON{ID: s.ID, UserAgent: s.UserAgent, Location: s.Location, CreatedAt: s.CreatedAt,
 			LastSeenAt: s.LastSeenAt, ExpiresAt: s.ExpiresAt, Current: s.ID == cur.ID})
 	}
 	noStore(c)
@@ -552,8 +568,8 @@ func checkEmail(email string) (string, error) {
 	return email, nil
 }
 
-// shortUA is how the sessions list describes a browser: its User-Agent,
-// shortened to what a list can show.
+// shortUA shortens a browser's description (by default its User-Agent)
+// to what the sessions list can show.
 func shortUA(ua string) string {
 	ua = strings.TrimSpace(ua)
 	const limit = 200

@@ -60,6 +60,8 @@ func newAccountTest(t testing.TB, o accountOptions) *accountTest {
 		BaseURL:      o.baseURL,
 		Registration: o.registration,
 		Registry:     prometheus.NewRegistry(),
+		// httptest's requests come from 192.0.2.1 (TEST-NET-1).
+		Locate: func(ip string) string { return map[string]string{"192.0.2.1": "Testville, ZZ"}[ip] },
 	}
 	if o.limited {
 		d.Limiter = memory.NewLimiter()
@@ -597,7 +599,7 @@ func TestSessionsList(t *testing.T) {
 		return out.Sessions
 	}
 	got := list(&second)
-	if len(got) != 2 || !got[0].Current || got[1].Current || !strings.Contains(got[0].UserAgent, "Firefox") {
+	if len(got) != 2 || !got[0].Current || got[1].Current || !strings.Contains(got[0].UserAgent, "Firefox") || got[0].Location != "Testville, ZZ" {
 		t.Fatalf("GET /api/auth/sessions = %+v, want two, the newest (current) first", got)
 	}
 	bobs := list(&bob)

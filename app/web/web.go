@@ -43,9 +43,15 @@ type Deps struct {
 	Credentials Credentials
 	// Accounts serves sign-in and sessions (/api/auth/…) and lets the
 	// stats and Sites APIs accept a session cookie; nil = API keys only.
-	Accounts       Accounts
-	SecretKey      string                          // derives the first-run setup token (auth.SetupToken)
-	Registration   string                          // FOOTFALL_REGISTRATION: open, invite (default) or closed
+	Accounts     Accounts
+	SecretKey    string // derives the first-run setup token (auth.SetupToken)
+	Registration string // FOOTFALL_REGISTRATION: open, invite (default) or closed
+	// Device and Locate describe a new session for the sessions list:
+	// the browser ("Firefox 140 on Linux") and where the address is
+	// ("Berlin, DE"; "" when unknown). nil: the User-Agent shortened, and
+	// no location. The address itself is never stored.
+	Device         func(userAgent string) string
+	Locate         func(ip string) string
 	Sites          SiteStore                       // the Sites API, /api/v1/sites…
 	Ready          func(ctx context.Context) error // nil error = ready
 	Assets         fs.FS                           // the embedded assets/ tree

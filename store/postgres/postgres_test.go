@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -86,8 +87,8 @@ func TestMigrateRecordsVersions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 4 || got[0] != 1 || got[1] != 2 || got[2] != 3 || got[3] != 4 {
-		t.Errorf("schema_migrations versions = %v, want [1 2 3 4]", got)
+	if want := []int{1, 2, 3, 4, 5}; !slices.Equal(got, want) {
+		t.Errorf("schema_migrations versions = %v, want %v", got, want)
 	}
 }
 

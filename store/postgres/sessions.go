@@ -10,14 +10,14 @@ import (
 	"github.com/footfallhq/footfall/store"
 )
 
-const sessionColumns = "id, user_id, token_hash, csrf_token, user_agent, created_at, last_seen_at, expires_at"
+const sessionColumns = "id, user_id, token_hash, csrf_token, user_agent, location, created_at, last_seen_at, expires_at"
 
 func scanSession(r pgx.Row) (store.Session, error) {
 	var (
 		s                      store.Session
 		created, seen, expires int64
 	)
-	if err := r.Scan(&s.ID, &s.UserID, &s.TokenHash, &s.CSRFToken, &s.UserAgent, &created, &seen, &expires); err != nil {
+	if err := r.Scan(&s.ID, &s.UserID, &s.TokenHash, &s.CSRFToken, &s.UserAgent, &s.Location, &created, &seen, &expires); err != nil {
 		return store.Session{}, err
 	}
 	s.CreatedAt, s.LastSeenAt, s.ExpiresAt = fromMillis(created), fromMillis(seen), fromMillis(expires)
@@ -35,8 +35,8 @@ func (s *Store) CreateSession(ctx context.Context, sess store.Session) (store.Se
 		sess.TokenHash = []byte{} // NOT NULL: an empty hash, as SQLite stores it
 	}
 	err := s.pool.QueryRow(ctx,
-		"INSERT INTO sessions (user_id, token_hash, csrf_token, user_agent, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-		sess.UserID, sess.TokenHash, sess.CSRFToken, sess.UserAgent,
+		"INSERT INTO sessions (user_id, token_hash, csrf_token, user_agent, location, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+		sess.UserID, sess.TokenHash, sess.CSRFToken, sess.UserAgent, sess.Location,
 		sess.CreatedAt.UnixMilli(), sess.LastSeenAt.UnixMilli(), sess.ExpiresAt.UnixMilli()).Scan(&sess.ID)
 	if err != nil {
 		return store.Session{}, fmt.Errorf("postgres: create session of user %d: %w", sess.UserID, translate(err))

@@ -56,7 +56,7 @@ func appTestCreateSession(t *testing.T, a store.App) {
 	u := appSessionUser(t, a, "create")
 	in := store.Session{
 		ID: 999, UserID: u.ID, TokenHash: []byte("hash-create-0123456789abcdef0123"), CSRFToken: "csrf-1",
-		UserAgent: "Firefox 140 on Linux", CreatedAt: appTime, LastSeenAt: appTime.Add(time.Minute),
+		UserAgent: "Firefox 140 on Linux", Location: "Zürich, CH", CreatedAt: appTime, LastSeenAt: appTime.Add(time.Minute),
 		ExpiresAt: appTime.Add(14 * 24 * time.Hour),
 	}
 	got := appSession(t, a, in)
