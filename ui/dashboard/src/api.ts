@@ -19,8 +19,20 @@ export function setSession(me: Me | null) { csrf = me ? me.csrf_token : '' }
 export function whenUnauthorized(f: () => void) { onUnauthorized = f }
 
 // request sends a JSON request and returns the decoded answer, or throws
-// an ApiError whose message is a sentence a person can act on.
+// an ApiError whose message is a sentence a person can act on. A refused
+// CSRF token (the session was renewed elsewhere, e.g. by a password
+// change) is fetched anew once and the request repeated.
 export async function request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+  try {
+    return await send<T>(method, path, body, signal)
+  } catch (e) {
+    if (!(e instanceof ApiError && e.status === 403 && e.code === 'csrf' && csrf)) throw e
+    setSession(await send<Me>('GET', '/api/auth/me', undefined, signal))
+    return send<T>(method, path, body, signal)
+  }
+}
+
+async function send<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' }
   if (body !== undefined) headers['Content-Type'] = 'application/json'
   if (method !== 'GET' && csrf) headers['X-CSRF-Token'] = csrf

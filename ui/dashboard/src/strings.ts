@@ -25,7 +25,7 @@ export const t = {
   setupTitle: 'Welcome to Footfall',
   setupLead: 'Create the owner account of this installation. You can add more people later.',
   setupToken: 'Setup token',
-  setupTokenHint: 'The server printed a setup link with this token in its log when it started.',
+  setupTokenHint: 'From the setup link the server printed in its log when it started. Not needed in a browser on the server itself.',
   setupCreate: 'Create account',
   setupCreating: 'Creating…',
   setupDone: 'The owner account already exists. Sign in instead.',
