@@ -76,7 +76,9 @@ type Event struct {
 	FCPms  uint32
 	TTFBms uint32
 
-	// Navigation timings; 0 = not measured.
+	// Navigation timings; 0 = not measured, except where ZeroTimings says
+	// a 0 was measured (a reused connection spends no time on DNS,
+	// connect or TLS; a cached document transfers nothing).
 	DNSms         uint32
 	ConnectMS     uint32
 	TLSms         uint32
@@ -84,7 +86,17 @@ type Event struct {
 	DOMms         uint32
 	LoadMS        uint32
 	TransferBytes uint32
+	ZeroTimings   uint8 // ZeroDNS | ZeroConnect | …
 }
+
+// ZeroTimings bits: the timing was measured and is 0.
+const (
+	ZeroDNS uint8 = 1 << iota
+	ZeroConnect
+	ZeroTLS
+	ZeroResponse
+	ZeroTransfer
+)
 
 // Events stores analytics events and answers aggregate queries over them.
 // Backends must return identical results for identical data: ties broken by

@@ -145,7 +145,7 @@ func (in *Ingester) events(ctx context.Context, req Request, c Client) ([]store.
 			ScrollDepth: int8(req.ScrollDepth),
 			LCPms:       req.Perf.LCP, CLS: req.Perf.CLS, HasCLS: req.Perf.HasCLS, INPms: req.Perf.INP, FCPms: req.Perf.FCP, TTFBms: req.Perf.TTFB,
 			DNSms: req.Perf.DNS, ConnectMS: req.Perf.Connect, TLSms: req.Perf.TLS, ResponseMS: req.Perf.Response,
-			DOMms: req.Perf.DOM, LoadMS: req.Perf.Load, TransferBytes: req.Perf.TransferBytes,
+			DOMms: req.Perf.DOM, LoadMS: req.Perf.Load, TransferBytes: req.Perf.TransferBytes, ZeroTimings: req.Perf.Zero,
 		}
 		if req.Revenue != nil {
 			ev.RevenueAmount, ev.RevenueCurrency = req.Revenue.Amount, req.Revenue.Currency

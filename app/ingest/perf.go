@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"math"
 	"slices"
+
+	"github.com/footfallhq/footfall/store"
 )
 
 // Perf holds real-user performance measurements of one page load, rounded
@@ -16,6 +18,10 @@ type Perf struct {
 	HasCLS                                 bool
 	DNS, Connect, TLS, Response, DOM, Load uint32
 	TransferBytes                          uint32
+	// Zero flags timings measured as 0 (store.ZeroDNS, …): a reused
+	// connection has no DNS, connect or TLS time, a cached page transfers
+	// nothing.
+	Zero uint8
 }
 
 // Bounds past which a measurement is absurd (a broken clock, a tab asleep
@@ -103,18 +109,18 @@ func decodePerf(raw json.RawMessage) Perf {
 			return e - s
 		}
 		p.TTFB = ms(since(nt.ResponseStart), maxMilestoneMS)
-		p.DNS = ms(delta(nt.DomainLookupEnd, nt.DomainLookupStart), maxPhaseMS)
+		p.DNS = p.timing(store.ZeroDNS, delta(nt.DomainLookupEnd, nt.DomainLookupStart), maxPhaseMS)
 		if s, ok := mark(nt.SecureConnectionStart); ok && s > 0 {
-			p.Connect = ms(delta(nt.SecureConnectionStart, nt.ConnectStart), maxPhaseMS)
-			p.TLS = ms(delta(nt.ConnectEnd, nt.SecureConnectionStart), maxPhaseMS)
+			p.Connect = p.timing(store.ZeroConnect, delta(nt.SecureConnectionStart, nt.ConnectStart), maxPhaseMS)
+			p.TLS = p.timing(store.ZeroTLS, delta(nt.ConnectEnd, nt.SecureConnectionStart), maxPhaseMS)
 		} else {
-			p.Connect = ms(delta(nt.ConnectEnd, nt.ConnectStart), maxPhaseMS)
+			p.Connect = p.timing(store.ZeroConnect, delta(nt.ConnectEnd, nt.ConnectStart), maxPhaseMS)
 		}
-		p.Response = ms(delta(nt.ResponseStart, nt.RequestStart), maxMilestoneMS)
+		p.Response = p.timing(store.ZeroResponse, delta(nt.ResponseStart, nt.RequestStart), maxMilestoneMS)
 		p.DOM = ms(since(nt.DOMContentLoadedEventStart), maxMilestoneMS)
 		p.Load = ms(since(nt.LoadEventStart), maxMilestoneMS)
 		if n, ok := mark(nt.TransferSize); ok && n <= maxTransfer {
-			p.TransferBytes = uint32(n)
+			p.TransferBytes = p.timing(store.ZeroTransfer, n, maxTransfer)
 		}
 	}
 	// FCP and LCP are startTimes: relative to activation when the timing
@@ -155,6 +161,16 @@ func decodePerf(raw json.RawMessage) Perf {
 		p.CLS, p.HasCLS = float32(v), true
 	}
 	return p
+}
+
+// timing rounds a measured duration (or size) like ms, and flags a
+// measured 0 with bit, so it is stored as 0 rather than as "not measured".
+func (p *Perf) timing(bit uint8, v, max float64) uint32 {
+	n := ms(v, max)
+	if n == 0 && !math.IsNaN(v) && v >= 0 && v <= max {
+		p.Zero |= bit
+	}
+	return n
 }
 
 // mark reads a finite, non-negative JSON number (or numeric string).

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"github.com/footfallhq/footfall/store"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -24,6 +25,8 @@ func TestDecodePerf(t *testing.T) {
 		{"prerendered: milestones from activation", `{"nt":{"activationStart":1000,"responseStart":300,"domContentLoadedEventStart":1200,"loadEventStart":1500.4},"fcp":1100,"lcp":900}`,
 			Perf{DOM: 200, Load: 500, FCP: 100}},
 		{"not loaded yet", `{"nt":{"responseStart":50,"loadEventStart":0}}`, Perf{TTFB: 50}},
+		{"reused connection, cached: zeros are measurements", `{"nt":{"domainLookupStart":5,"domainLookupEnd":5,"connectStart":5,"secureConnectionStart":0,"connectEnd":5,"requestStart":6,"responseStart":30,"transferSize":0}}`,
+			Perf{TTFB: 30, Response: 24, Zero: store.ZeroDNS | store.ZeroConnect | store.ZeroTransfer}},
 		{"vitals", `{"nt":` + nt + `,"fcp":150.4,"lcp":300.5,"ls":[],"ix":[],"ic":0}`,
 			with(navOnly, func(p *Perf) { p.FCP, p.LCP, p.HasCLS = 150, 301, true })},
 		// Windows: {100, 600, 1500} (gap < 1 s) = 0.35; {3000, 3500} = 0.4;

@@ -214,13 +214,13 @@ func values(row []driver.Value, e *store.Event) []driver.Value {
 		measured(e.INPms),
 		measured(e.FCPms),
 		measured(e.TTFBms),
-		measured(e.DNSms),
-		measured(e.ConnectMS),
-		measured(e.TLSms),
-		measured(e.ResponseMS),
+		timing(e.DNSms, e.ZeroTimings&store.ZeroDNS),
+		timing(e.ConnectMS, e.ZeroTimings&store.ZeroConnect),
+		timing(e.TLSms, e.ZeroTimings&store.ZeroTLS),
+		timing(e.ResponseMS, e.ZeroTimings&store.ZeroResponse),
 		measured(e.DOMms),
 		measured(e.LoadMS),
-		measured(e.TransferBytes),
+		timing(e.TransferBytes, e.ZeroTimings&store.ZeroTransfer),
 	)
 	if e.RevenueAmount != 0 {
 		// DECIMAL(18,4) takes its unscaled integer; passing a float would
@@ -237,6 +237,14 @@ func values(row []driver.Value, e *store.Event) []driver.Value {
 		row[31] = e.CLS
 	}
 	return row
+}
+
+// timing is measured, except that a 0 flagged as measured is stored.
+func timing(v uint32, zero uint8) driver.Value {
+	if v == 0 && zero != 0 {
+		return uint32(0)
+	}
+	return measured(v)
 }
 
 func measured(v uint32) driver.Value {

@@ -213,6 +213,12 @@ func setTimings(r *rng, e *store.Event) {
 	e.DOMms = uint32(200 + r.intn(2500))
 	e.LoadMS = e.DOMms + uint32(r.intn(1500))
 	e.TransferBytes = uint32(2000 + r.intn(400_000))
+	if e.DNSms <= 15 {
+		// A quarter of loads reuse a connection: no DNS, connect or TLS
+		// time, measured as such.
+		e.DNSms, e.ConnectMS, e.TLSms = 0, 0, 0
+		e.ZeroTimings = store.ZeroDNS | store.ZeroConnect | store.ZeroTLS
+	}
 }
 
 func setVitals(r *rng, e *store.Event) {

@@ -321,6 +321,7 @@ func (g *refGroup) add(r *refRow) {
 // perfValue returns a measurement as the events store keeps it.
 func perfValue(e *store.Event, column string) (float64, bool) {
 	var v uint32
+	var zero uint8
 	switch column {
 	case "cls":
 		if (e.HasCLS || e.CLS > 0) && e.CLS >= 0 && !math.IsInf(float64(e.CLS), 0) {
@@ -336,13 +337,13 @@ func perfValue(e *store.Event, column string) (float64, bool) {
 	case "ttfb_ms":
 		v = e.TTFBms
 	case "dns_ms":
-		v = e.DNSms
+		v, zero = e.DNSms, store.ZeroDNS
 	case "connect_ms":
-		v = e.ConnectMS
+		v, zero = e.ConnectMS, store.ZeroConnect
 	case "tls_ms":
-		v = e.TLSms
+		v, zero = e.TLSms, store.ZeroTLS
 	case "response_ms":
-		v = e.ResponseMS
+		v, zero = e.ResponseMS, store.ZeroResponse
 	case "dom_ms":
 		v = e.DOMms
 	case "load_ms":
@@ -350,7 +351,7 @@ func perfValue(e *store.Event, column string) (float64, bool) {
 	default:
 		panic("storetest: no measurement column " + column)
 	}
-	return float64(v), v != 0
+	return float64(v), v != 0 || e.ZeroTimings&zero != 0
 }
 
 func ratio(num, den float64) float64 {

@@ -25,7 +25,10 @@ const (
 	hasCLS           = 1 << 2
 	firstU32Bit      = 3
 	numU32Fields     = 12
-	knownFields      = 1<<(firstU32Bit+numU32Fields) - 1
+	// hasZeroTimings follows the uint32 fields: a byte of
+	// store.Event.ZeroTimings comes last.
+	hasZeroTimings = 1 << (firstU32Bit + numU32Fields)
+	knownFields    = hasZeroTimings<<1 - 1
 )
 
 // u32Fields lists the uint32 measurements in their on-disk order.
@@ -59,7 +62,8 @@ var errShort = errors.New("truncated event")
 //	props       uvarint count + that many (key, value) strings
 //	mask        uvarint, one bit per numeric field below that is non-zero
 //	fields      the non-zero ones in bit order: floats as IEEE bits little
-//	            endian (8 or 4 bytes), ScrollDepth one byte, the rest uvarints
+//	            endian (8 or 4 bytes), ScrollDepth one byte, the rest uvarints,
+//	            then ZeroTimings as one byte if its bit is set
 //
 // Timestamps keep millisecond precision and come back in UTC, as the
 // store.Event contract states.
@@ -96,6 +100,9 @@ func appendEvent(dst []byte, e *store.Event) []byte {
 			mask |= 1 << (firstU32Bit + i)
 		}
 	}
+	if e.ZeroTimings != 0 {
+		mask |= hasZeroTimings
+	}
 	dst = binary.AppendUvarint(dst, mask)
 	if mask&hasRevenueAmount != 0 {
 		dst = binary.LittleEndian.AppendUint64(dst, rev)
@@ -110,6 +117,9 @@ func appendEvent(dst []byte, e *store.Event) []byte {
 		if *p != 0 {
 			dst = binary.AppendUvarint(dst, uint64(*p))
 		}
+	}
+	if mask&hasZeroTimings != 0 {
+		dst = append(dst, e.ZeroTimings)
 	}
 	return dst
 }
@@ -171,6 +181,9 @@ func decodeEvent(src string, e *store.Event) (int, error) {
 			}
 			*p = uint32(v)
 		}
+	}
+	if mask&hasZeroTimings != 0 {
+		e.ZeroTimings = d.byte()
 	}
 	if d.err != nil {
 		return 0, d.err
