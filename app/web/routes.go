@@ -32,6 +32,9 @@ func routes(e *echo.Echo, d Deps) {
 		e.POST("/api/auth/password", ac.changePassword)
 		e.GET("/api/auth/sessions", ac.sessions)
 		e.DELETE("/api/auth/sessions/:id", ac.deleteSession)
+		e.GET("/api/auth/keys", ac.keys)
+		e.POST("/api/auth/keys", ac.createKey)
+		e.DELETE("/api/auth/keys/:id", ac.deleteKey)
 	}
 
 	st := &statsHandler{stats: d.Stats, auth: au}

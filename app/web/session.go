@@ -36,6 +36,9 @@ type Accounts interface {
 	CreateUser(ctx context.Context, u store.User) (store.User, error)
 	CreateFirstUser(ctx context.Context, u store.User) (store.User, error)
 	SetPassword(ctx context.Context, userID int64, hash string) error
+	CreateAPIKey(ctx context.Context, k store.APIKey) (store.APIKey, error)
+	ListAPIKeys(ctx context.Context, userID int64) ([]store.APIKey, error)
+	DeleteAPIKey(ctx context.Context, id int64) error
 
 	CreateSession(ctx context.Context, s store.Session) (store.Session, error)
 	SessionByHash(ctx context.Context, hash []byte) (store.Session, error)
