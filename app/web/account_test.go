@@ -699,3 +699,26 @@ func TestChangePassword(t *testing.T) {
 		want(t, "login with the old password", http.StatusUnauthorized, "invalid_credentials")
 	at.login(t, "ada@example.com", "another horse battery")
 }
+
+// TestLoginTiming: an unknown email costs a password hash like a wrong
+// password does, so the answer's timing does not tell which emails have
+// accounts. Without the dummy hash it would answer ~100 times faster; the
+// bound is loose so a busy machine does not fail it.
+func TestLoginTiming(t *testing.T) {
+	at := newAccountTest(t, accountOptions{})
+	at.user(t, "ada@example.com", "correct horse battery", false)
+	fastest := func(email string) time.Duration {
+		best := time.Hour
+		for range 3 {
+			start := time.Now()
+			at.send(t, req("POST", "/api/auth/login", `{"email":"`+email+`","password":"wrong horse battery"}`), nil).
+				want(t, "login "+email, http.StatusUnauthorized, "invalid_credentials")
+			best = min(best, time.Since(start))
+		}
+		return best
+	}
+	known, unknown := fastest("ada@example.com"), fastest("nobody@example.com")
+	if unknown < known/4 {
+		t.Errorf("login with an unknown email took %v, a wrong password %v: the unknown email is told apart by timing", unknown, known)
+	}
+}
