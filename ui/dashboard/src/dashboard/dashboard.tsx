@@ -1,6 +1,6 @@
 // A site's dashboard: top stats with their change, the main chart, and
 // the breakdown panels, all driven by the state in the URL.
-import { useEffect, useMemo, useState } from 'preact/hooks'
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import * as api from '../api'
 import { navigate, useLocation } from '../router'
 import { t } from '../strings'
@@ -64,12 +64,16 @@ export function Dashboard({ domain }: { domain: string }) {
   })
   const series = seriesLoad.data
 
-  // Keyboard shortcuts, as Plausible users know them.
+  // Keyboard shortcuts, as Plausible users know them. The handler reads
+  // the state of the latest render, not of the one that registered it.
+  const latest = useRef({ state, top })
+  latest.current = { state, top }
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.ctrlKey || e.metaKey || e.altKey) return
       const target = e.target as HTMLElement
       if (target.closest('input, select, textarea, [contenteditable]')) return
+      const { state, top } = latest.current
       const preset: Record<string, string> = { d: 'day', '7': '7d', '3': '30d', m: 'month' }
       if (preset[e.key.toLowerCase()]) {
         go({ ...state, period: preset[e.key.toLowerCase()], from: '', to: '', interval: '' })
@@ -81,7 +85,7 @@ export function Dashboard({ domain }: { domain: string }) {
     }
     document.addEventListener('keydown', onKey)
     return () => document.removeEventListener('keydown', onKey)
-  }, [state, top])
+  }, [domain])
 
   if (siteError) {
     const missing = siteError instanceof api.ApiError && siteError.status === 404
