@@ -54,6 +54,16 @@ type Session struct {
 	ExpiresAt time.Time
 }
 
+// TOTP is a user's second factor: a time-based one-time password secret
+// (RFC 6238), kept sealed by the application (the store sees only
+// ciphertext), and the last time step a code was accepted for, so that no
+// code is accepted twice.
+type TOTP struct {
+	Sealed   []byte // nil: no secret set up
+	Enabled  bool   // false while set up but not yet confirmed with a code
+	LastStep int64
+}
+
 // Salt is a random key for visitor hashing, valid for one UTC day.
 type Salt struct {
 	Day       string // YYYY-MM-DD, UTC
@@ -109,6 +119,28 @@ type App interface {
 	// callers at most one succeeds: it is how the first-run setup claims
 	// the instance exactly once.
 	CreateFirstUser(ctx context.Context, u User) (User, error)
+
+	// TOTP returns the user's second factor (the zero TOTP when none);
+	// ErrNotFound for a missing user.
+	TOTP(ctx context.Context, userID int64) (TOTP, error)
+	// SetTOTP stores a new, not yet enabled secret for the user, replacing
+	// any other and disabling two-factor until EnableTOTP. ErrNotFound for
+	// a missing user.
+	SetTOTP(ctx context.Context, userID int64, sealed []byte) error
+	// EnableTOTP turns the stored secret on and replaces the user's
+	// recovery codes with the given hashes, at once. ErrNotFound when the
+	// user has no secret set up.
+	EnableTOTP(ctx context.Context, userID int64, recoveryHashes [][]byte) error
+	// DisableTOTP removes the user's secret and recovery codes; a user
+	// without them is not an error.
+	DisableTOTP(ctx context.Context, userID int64) error
+	// UseTOTPStep records that a code of time step step was accepted, only
+	// if step is later than the last one recorded; otherwise (a replayed
+	// or older code, or a missing user) it returns ErrConflict.
+	UseTOTPStep(ctx context.Context, userID, step int64) error
+	// UseRecoveryCode deletes the user's recovery code with that hash, so
+	// it works once; ErrNotFound when the user has no such code.
+	UseRecoveryCode(ctx context.Context, userID int64, hash []byte) error
 
 	// CreateSession stores s with a new ID (s.ID is ignored) and returns it
 	// as stored: CreatedAt now if zero, LastSeenAt CreatedAt if zero, times

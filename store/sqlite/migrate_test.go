@@ -40,10 +40,10 @@ func TestMigrateRecordsVersions(t *testing.T) {
 			t.Fatalf("Migrate: %v", err)
 		}
 	}
-	if diff := cmp.Diff([]int{1, 2, 3, 4, 5}, versions(t, s)); diff != "" {
+	if diff := cmp.Diff([]int{1, 2, 3, 4, 5, 6}, versions(t, s)); diff != "" {
 		t.Errorf("schema_migrations versions (-want +got):\n%s", diff)
 	}
-	for _, table := range []string{"users", "sites", "api_keys", "salts", "counters", "goals", "funnels", "sessions"} {
+	for _, table := range []string{"users", "sites", "api_keys", "salts", "counters", "goals", "funnels", "sessions", "recovery_codes"} {
 		var n int
 		if err := s.write.QueryRowContext(t.Context(), "SELECT count(*) FROM "+table).Scan(&n); err != nil {
 			t.Errorf("table %s after Migrate: %v", table, err)
@@ -139,7 +139,7 @@ func TestMigrateFromTwoStores(t *testing.T) {
 			t.Errorf("Migrate: %v", err)
 		}
 	}
-	if diff := cmp.Diff([]int{1, 2, 3, 4, 5}, versions(t, a)); diff != "" {
+	if diff := cmp.Diff([]int{1, 2, 3, 4, 5, 6}, versions(t, a)); diff != "" {
 		t.Errorf("recorded versions (-want +got):\n%s", diff)
 	}
 }

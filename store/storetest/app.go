@@ -52,6 +52,7 @@ func RunApp(t *testing.T, open func(t testing.TB) store.App) {
 		{"DeleteAPIKey", appTestDeleteAPIKey},
 		{"Goals", appTestGoals},
 		{"Sessions", appTestSessions},
+		{"TOTP", appTestTOTP},
 
 		{"PutSalt", appTestPutSalt},
 		{"PutSaltConcurrent", appTestPutSaltConcurrent},
