@@ -105,7 +105,7 @@ func TestOperationalEndpoints(t *testing.T) {
 		{"GET", "/js/script.0000.js", nil, 404, "not_found"},
 		{"GET", "/js/script.core.js", nil, 200, "api/event"},
 		{"GET", "/js/script.core.0000.js", nil, 404, "not_found"},
-		{"GET", "/", nil, 200, "data-domain"},
+		{"GET", "/", nil, 200, `<div id="app">`},
 		{"GET", "/no/such/page", nil, 404, "not_found"},
 		{"DELETE", "/healthz", nil, 405, "method_not_allowed"},
 	}
@@ -135,11 +135,16 @@ func TestOperationalEndpoints(t *testing.T) {
 			t.Errorf("GET %s = %d %.80s, headers %v", hashed, r.status, r.body, r.header)
 		}
 	}
-	// The hashed URL named on the home page is immutable.
+	// The dashboard's files, named by the page shell, are immutable.
 	home := ta.do(t, "GET", "/", "").body
-	hashed := regexp.MustCompile(`/js/script\.[0-9a-f]{12}\.js`).FindString(home)
-	if r := ta.do(t, "GET", hashed, ""); r.status != 200 || !strings.Contains(r.header.Get("Cache-Control"), "immutable") {
-		t.Errorf("GET %s = %d, Cache-Control %q", hashed, r.status, r.header.Get("Cache-Control"))
+	files := regexp.MustCompile(`/ui/main-[0-9A-Z]+\.(js|css)`).FindAllString(home, -1)
+	if len(files) != 2 {
+		t.Errorf("the page shell names %v, want a script and a stylesheet", files)
+	}
+	for _, f := range files {
+		if r := ta.do(t, "GET", f, ""); r.status != 200 || !strings.Contains(r.header.Get("Cache-Control"), "immutable") {
+			t.Errorf("GET %s = %d, Cache-Control %q", f, r.status, r.header.Get("Cache-Control"))
+		}
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
-	"html/template"
 	"io/fs"
 	"net/http"
 	"strings"
@@ -15,14 +14,12 @@ import (
 )
 
 type assetHandler struct {
-	fs      fs.FS
-	baseURL string
+	fs fs.FS
 
-	once     sync.Once
-	scripts  map[string]*script // by stable name: "script.js", "script.core.js"
-	hashed   map[string]*script // by hashed name: "script.<hash>.js", "script.core.<hash>.js"
-	homePage *template.Template
-	err      error
+	once    sync.Once
+	scripts map[string]*script // by stable name: "script.js", "script.core.js"
+	hashed  map[string]*script // by hashed name: "script.<hash>.js", "script.core.<hash>.js"
+	err     error
 }
 
 // script is one built tracker variant, with its gzip -9 form: most
@@ -57,7 +54,6 @@ func (a *assetHandler) load() error {
 				hashedName: strings.TrimSuffix(name, ".js") + "." + hash + ".js"}
 			a.scripts[name], a.hashed[s.hashedName] = s, s
 		}
-		a.homePage, a.err = template.ParseFS(a.fs, "index.html")
 	})
 	return a.err
 }
@@ -109,20 +105,4 @@ func acceptsGzip(header string) bool {
 		}
 	}
 	return false
-}
-
-// home is the start page: how to add the tracker and query the API.
-func (a *assetHandler) home(c echo.Context) error {
-	if err := a.load(); err != nil {
-		return err
-	}
-	var buf bytes.Buffer
-	err := a.homePage.Execute(&buf, map[string]string{
-		"BaseURL":    a.baseURL,
-		"HashedPath": "/js/" + a.scripts["script.js"].hashedName,
-	})
-	if err != nil {
-		return err
-	}
-	return c.HTMLBlob(http.StatusOK, buf.Bytes())
 }

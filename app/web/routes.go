@@ -65,12 +65,18 @@ func routes(e *echo.Echo, d Deps) {
 		e.GET("/metrics", metrics, bearer(d.MetricsToken))
 	}
 
-	a := &assetHandler{fs: d.Assets, baseURL: d.BaseURL}
+	a := &assetHandler{fs: d.Assets}
 	e.GET("/js/script.js", a.tracker)
 	e.HEAD("/js/script.js", a.tracker)
 	e.GET("/js/:file", a.tracker)
 	e.HEAD("/js/:file", a.tracker)
-	e.GET("/", a.home)
+
+	ui := &uiHandler{fs: d.Assets, baseURL: d.BaseURL, echo: e}
+	e.GET("/ui/:file", ui.asset)
+	e.HEAD("/ui/:file", ui.asset)
+	for _, path := range []string{"/", "/login", "/setup", "/sites", "/:domain"} {
+		e.GET(path, ui.shell)
+	}
 }
 
 // Admin returns the private handler for FOOTFALL_ADMIN_ADDR: metrics,

@@ -1,0 +1,509 @@
+package browsertest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/footfallhq/footfall/app"
+	"github.com/footfallhq/footfall/app/auth"
+	"github.com/footfallhq/footfall/app/config"
+	"github.com/footfallhq/footfall/app/query"
+	"github.com/footfallhq/footfall/app/seed"
+	"github.com/footfallhq/footfall/app/web"
+	"github.com/footfallhq/footfall/store"
+)
+
+const (
+	ownerEmail    = "owner@example.com"
+	ownerPassword = "correct horse battery staple"
+)
+
+// artifacts is where screenshots go: .ci/artifacts/ at the repository's
+// root, which CI keeps and git ignores.
+func artifacts(t testing.TB) string {
+	t.Helper()
+	dir, err := filepath.Abs(filepath.Join("..", "..", ".ci", "artifacts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// seeded starts Footfall with example.com filled by the seeder through the
+// real ingest pipeline, and gives the owner a password.
+func seeded(t *testing.T, events, days int) *Footfall {
+	t.Helper()
+	f := StartFootfall(t, assets, "example.com")
+	ctx := t.Context()
+	n, err := seed.Run(ctx, f.App.Ingester, seed.Options{Site: "example.com", Events: events, Days: days})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WaitStored(t, "example.com", int64(n))
+	hash, err := auth.HashPassword(ownerPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.App.DB.SetPassword(ctx, f.Sites["example.com"].OwnerID, hash); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// pageErrors records what the page reports as broken: console errors,
+// uncaught exceptions and failed loads.
+type pageErrors struct {
+	mu   sync.Mutex
+	list []string
+}
+
+func watchErrors(t *testing.T, tab context.Context) *pageErrors {
+	t.Helper()
+	pe := &pageErrors{}
+	if err := chromedp.Listen(tab, func(ev any) {
+		var msg string
+		switch e := ev.(type) {
+		case *runtime.EventConsoleAPICalled:
+			if e.Type == runtime.ConsoleAPICalledTypeError || e.Type == runtime.ConsoleAPICalledTypeAssert {
+				var parts []string
+				for _, a := range e.Args {
+					parts = append(parts, string(a.Value)+a.Description)
+				}
+				msg = "console." + string(e.Type) + ": " + strings.Join(parts, " ")
+			}
+		case *runtime.EventExceptionThrown:
+			msg = "exception: " + e.ExceptionDetails.Text
+			if e.ExceptionDetails.Exception != nil {
+				msg += " " + e.ExceptionDetails.Exception.Description
+			}
+		case *log.EventEntryAdded:
+			// The API's refusals (401 before sign-in, 404 for an unknown
+			// site) are answers the page handles, not breakage.
+			api := e.Entry.Source == log.EntrySourceNetwork && strings.Contains(e.Entry.URL, "/api/")
+			if e.Entry.Level == log.EntryLevelError && !api {
+				msg = "log: " + e.Entry.Text + " " + e.Entry.URL
+			}
+		}
+		if msg != "" {
+			pe.mu.Lock()
+			pe.list = append(pe.list, msg)
+			pe.mu.Unlock()
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(tab, runtime.Enable, struct{}{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(tab, log.Enable, struct{}{}); err != nil {
+		t.Fatal(err)
+	}
+	return pe
+}
+
+func (pe *pageErrors) check(t *testing.T) {
+	t.Helper()
+	pe.mu.Lock()
+	defer pe.mu.Unlock()
+	for _, m := range pe.list {
+		t.Errorf("page error: %s", m)
+	}
+	pe.list = nil
+}
+
+// waitFor polls a JavaScript condition until it is true.
+func waitFor(t *testing.T, tab context.Context, what, js string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		ok, err := chromedp.Run(tab, chromedp.Evaluate[bool](js))
+		if err == nil && ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			loc, _ := chromedp.Run(tab, chromedp.Location())
+			body, _ := chromedp.Run(tab, chromedp.Evaluate[string](`document.body.innerText.slice(0, 600)`))
+			t.Fatalf("waiting for %s (%s) at %s: %v\npage text: %s", what, js, loc, err, body)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// dashboardLoaded is true when the top stats, the chart and every panel
+// show their data.
+const dashboardLoaded = `document.querySelector('main.dashboard[data-ready=true]') !== null &&
+	document.querySelectorAll('.panel').length === 4 &&
+	document.querySelectorAll('.panel .skeleton, .top-stats .skeleton').length === 0`
+
+// signIn goes to path signed out, is sent to the sign-in page, signs in as
+// the owner and lands back on path.
+func signIn(t *testing.T, tab context.Context, f *Footfall, path string) {
+	t.Helper()
+	Do(t, tab, chromedp.Navigate(f.URL+path))
+	waitFor(t, tab, "the sign-in form", `location.pathname === '/login' && document.querySelector('form input[name=email]') !== null`)
+	if got := Eval[string](t, tab, `new URLSearchParams(location.search).get('next')`); got != path {
+		t.Errorf("sign-in next = %q, want %q", got, path)
+	}
+	// A wrong password is refused in words, and the form stays.
+	Do(t, tab,
+		chromedp.SendKeys(`input[name=email]`, ownerEmail),
+		chromedp.SendKeys(`input[name=password]`, "not the password"),
+		chromedp.Click(`button[type=submit]`),
+	)
+	waitFor(t, tab, "the refusal", `document.querySelector('.error') !== null`)
+	if msg := Eval[string](t, tab, `document.querySelector('.error').innerText`); !strings.Contains(msg, "do not match") {
+		t.Errorf("wrong password shows %q", msg)
+	}
+	Eval[bool](t, tab, `(() => { const p = document.querySelector('input[name=password]'); p.value = ''; return p.dispatchEvent(new Event('input', {bubbles: true})) })()`)
+	Do(t, tab,
+		chromedp.SendKeys(`input[name=password]`, ownerPassword),
+		chromedp.Click(`button[type=submit]`),
+	)
+	waitFor(t, tab, "the page after sign-in", fmt.Sprintf(`location.pathname + location.search === %q`, path))
+}
+
+// apiQuery answers a stats query as the API does for the owner.
+func apiQuery(t *testing.T, f *Footfall, body string) query.Response {
+	t.Helper()
+	res, err := f.App.Stats.Run(t.Context(), []byte(body), func(store.Site) bool { return true })
+	if err != nil {
+		t.Fatalf("query %s: %v", body, err)
+	}
+	return res
+}
+
+func near(a, b float64) bool { return math.Abs(a-b) <= 1e-9*math.Max(1, math.Abs(b)) }
+
+var topMetrics = []string{"visitors", "visits", "pageviews", "views_per_visit", "bounce_rate", "visit_duration"}
+
+// checkTopStats compares the top stats and their changes with the API's
+// answer for the same range and filters.
+func checkTopStats(t *testing.T, tab context.Context, f *Footfall, dateRange, filters string) {
+	t.Helper()
+	metrics, _ := json.Marshal(topMetrics)
+	res := apiQuery(t, f, fmt.Sprintf(`{"site_id":"example.com","metrics":%s,"date_range":%s,"filters":%s,"include":{"comparisons":{"mode":"previous_period"}}}`,
+		metrics, dateRange, filters))
+	shown := Eval[map[string][2]string](t, tab, `Object.fromEntries([...document.querySelectorAll('.top-stats .stat')].map(
+		(b) => [b.dataset.metric, [b.dataset.value, (b.querySelector('[data-change]') || {dataset: {change: ''}}).dataset.change]]))`)
+	for i, m := range topMetrics {
+		want, wantChange := 0.0, ""
+		if len(res.Results) > 0 {
+			want = res.Results[0].Metrics[i]
+			if c := res.Results[0].Comparison; c != nil {
+				wantChange = strconv.FormatFloat(c.Change[i], 'g', -1, 64)
+			}
+		}
+		got, err := strconv.ParseFloat(shown[m][0], 64)
+		if err != nil || !near(got, want) {
+			t.Errorf("top stat %s (range %s, filters %s) = %q, API says %v", m, dateRange, filters, shown[m][0], want)
+		}
+		if gotChange, _ := strconv.ParseFloat(shown[m][1], 64); wantChange != "" && !near(gotChange, res.Results[0].Comparison.Change[i]) {
+			t.Errorf("top stat %s change = %q, API says %s", m, shown[m][1], wantChange)
+		}
+	}
+}
+
+type panelTab struct {
+	group, tab string
+	dims       []string
+	hideEmpty  bool // rows without a value are left out
+}
+
+var panelTabs = []panelTab{
+	{"pages", "pages", []string{"event:page"}, false}, {"pages", "entry", []string{"visit:entry_page"}, false}, {"pages", "exit", []string{"visit:exit_page"}, false},
+	{"sources", "channels", []string{"visit:channel"}, false}, {"sources", "sources", []string{"visit:source"}, false}, {"sources", "referrers", []string{"visit:referrer"}, true},
+	{"sources", "utm_source", []string{"visit:utm_source"}, true}, {"sources", "utm_medium", []string{"visit:utm_medium"}, true}, {"sources", "utm_campaign", []string{"visit:utm_campaign"}, true},
+	{"locations", "countries", []string{"visit:country", "visit:country_name"}, false}, {"locations", "regions", []string{"visit:region"}, true}, {"locations", "cities", []string{"visit:city"}, true},
+	{"devices", "browsers", []string{"visit:browser"}, false}, {"devices", "os", []string{"visit:os"}, false}, {"devices", "devices", []string{"visit:device"}, false},
+}
+
+// checkPanel opens a panel's tab and compares its rows with the API's.
+func checkPanel(t *testing.T, tab context.Context, f *Footfall, p panelTab, dateRange, filters string) {
+	t.Helper()
+	sel := fmt.Sprintf(`.panel[data-panel=%s]`, p.group)
+	Do(t, tab, chromedp.Click(fmt.Sprintf(`%s .tab:nth-child(%d)`, sel, tabIndex(p)+1)))
+	waitFor(t, tab, p.tab+" rows", fmt.Sprintf(`document.querySelector('%s .panel-body[data-tab=%s]') !== null && document.querySelector('%s .skeleton') === null`, sel, p.tab, sel))
+	dims, _ := json.Marshal(p.dims)
+	if p.hideEmpty {
+		filters = strings.TrimSuffix(filters, "]")
+		if filters != "[" {
+			filters += ","
+		}
+		filters += fmt.Sprintf(`["is_not",%q,[""]]]`, p.dims[0])
+	}
+	res := apiQuery(t, f, fmt.Sprintf(`{"site_id":"example.com","metrics":["visitors"],"date_range":%s,"filters":%s,"dimensions":%s,"order_by":[["visitors","desc"]],"pagination":{"limit":9}}`,
+		dateRange, filters, dims))
+	var want []string
+	for _, r := range res.Results {
+		want = append(want, fmt.Sprintf("%s=%v", r.Dimensions[0], r.Metrics[0]))
+	}
+	got := Eval[[]string](t, tab, fmt.Sprintf(`[...document.querySelectorAll('%s .rows li')].map((li) => li.dataset.value + '=' + li.dataset.visitors)`, sel))
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("panel %s/%s (range %s, filters %s) shows\n%s\nAPI says\n%s", p.group, p.tab, dateRange, filters, strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func tabIndex(p panelTab) int {
+	i := 0
+	for _, q := range panelTabs {
+		if q.group == p.group {
+			if q.tab == p.tab {
+				return i
+			}
+			i++
+		}
+	}
+	return -1
+}
+
+// TestDashboard signs in, and checks every number of the dashboard of a
+// seeded site against the stats API, then filtering by a click, the URL
+// round trip, keyboard shortcuts, the sites list and phone width.
+func TestDashboard(t *testing.T) {
+	f := seeded(t, 6000, 30)
+	tab := Browser(t, Options{Width: 1280, Height: 900})
+	pe := watchErrors(t, tab)
+
+	signIn(t, tab, f, "/example.com")
+	waitFor(t, tab, "the dashboard", dashboardLoaded)
+	checkTopStats(t, tab, f, `"30d"`, `[]`)
+	for _, p := range panelTabs {
+		checkPanel(t, tab, f, p, `"30d"`, `[]`)
+	}
+	// Panel tabs are part of the URL; put them back to the defaults.
+	for _, g := range []string{"pages", "sources", "locations", "devices"} {
+		Do(t, tab, chromedp.Click(fmt.Sprintf(`.panel[data-panel=%s] .tab:nth-child(1)`, g)))
+	}
+	if loc := Eval[string](t, tab, `location.search`); loc != "" {
+		t.Errorf("default view has query string %q, want none", loc)
+	}
+	Do(t, tab, chromedp.Sleep(300*time.Millisecond)) // the chart draws after its data arrives
+	shot(t, tab, "dashboard-desktop")
+	pe.check(t)
+
+	// Signing in again elsewhere in this browser replaces the session and
+	// with it the CSRF token this page holds: the page fetches the new one
+	// and carries on.
+	status, err := chromedp.Run(tab, chromedp.Evaluate[int](fmt.Sprintf(`fetch('/api/auth/login', {method: 'POST', headers: {'Content-Type': 'application/json'},
+		body: JSON.stringify({email: %q, password: %q})}).then((r) => r.status)`, ownerEmail, ownerPassword), chromedp.EvalAwaitPromise))
+	if err != nil || status != 200 {
+		t.Fatalf("second sign-in = %d, %v", status, err)
+	}
+
+	// Clicking a country filters everything by it.
+	country := Eval[string](t, tab, `document.querySelector('.panel[data-panel=locations] .rows li').dataset.value`)
+	Do(t, tab, chromedp.Click(`.panel[data-panel=locations] .rows li button`))
+	waitFor(t, tab, "the filter chip", fmt.Sprintf(`document.querySelector('.chip[data-filter="visit:country|%s"]') !== null`, country))
+	waitFor(t, tab, "the filtered dashboard", dashboardLoaded)
+	filters := fmt.Sprintf(`[["is","visit:country",[%q]]]`, country)
+	if got, want := Eval[string](t, tab, `new URLSearchParams(location.search).get('f')`), "is|visit:country|"+country; got != want {
+		t.Errorf("URL filter = %q, want %q", got, want)
+	}
+	checkTopStats(t, tab, f, `"30d"`, filters)
+	for _, p := range []panelTab{panelTabs[0], panelTabs[3], panelTabs[12]} {
+		checkPanel(t, tab, f, p, `"30d"`, filters)
+	}
+
+	// Keyboard: 7 picks the last 7 days, the left arrow the 7 before them,
+	// and the comparison overlay is switched on.
+	Do(t, tab, chromedp.KeyEvent("7"))
+	waitFor(t, tab, "the 7-day view", `new URLSearchParams(location.search).get('period') === '7d'`)
+	waitFor(t, tab, "the 7-day dashboard", dashboardLoaded)
+	checkTopStats(t, tab, f, `"7d"`, filters)
+	Do(t, tab, chromedp.KeyEvent(kb.ArrowLeft))
+	today := time.Now().UTC()
+	from, to := today.AddDate(0, 0, -14).Format(time.DateOnly), today.AddDate(0, 0, -8).Format(time.DateOnly)
+	waitFor(t, tab, "the previous 7 days", fmt.Sprintf(`location.search.includes('period=custom') && location.search.includes('from=%s') && location.search.includes('to=%s')`, from, to))
+	Do(t, tab, chromedp.Click(`.compare input`))
+	waitFor(t, tab, "the comparison", `location.search.includes('compare=previous')`)
+	waitFor(t, tab, "the custom-range dashboard", dashboardLoaded)
+	rng := fmt.Sprintf(`[%q,%q]`, from, to)
+	checkTopStats(t, tab, f, rng, filters)
+	checkPanel(t, tab, f, panelTabs[9], rng, filters)
+	if n := Eval[int](t, tab, `document.querySelectorAll('.chart .u-series').length`); n != 3 {
+		t.Errorf("chart with comparison has %d series (x included), want 3", n)
+	}
+
+	// The URL alone brings the same view back.
+	view := Eval[string](t, tab, `location.pathname + location.search`)
+	Do(t, tab, chromedp.Navigate("about:blank"), chromedp.Navigate(f.URL+view))
+	waitFor(t, tab, "the reloaded view", dashboardLoaded)
+	if got := Eval[string](t, tab, `location.pathname + location.search`); got != view {
+		t.Errorf("reloaded %s, now at %s", view, got)
+	}
+	if got := Eval[bool](t, tab, fmt.Sprintf(`document.querySelector('.chip[data-filter="visit:country|%s"]') !== null && document.querySelector('.compare input').checked && document.querySelector('#period').value === 'custom'`, country)); !got {
+		t.Errorf("reloaded view lost its filter, comparison or range")
+	}
+	checkTopStats(t, tab, f, rng, filters)
+
+	// Removing the chip removes the filter.
+	Do(t, tab, chromedp.Click(`.chip button`))
+	waitFor(t, tab, "no filter", `document.querySelector('.chip') === null && !location.search.includes('f=')`)
+	waitFor(t, tab, "the unfiltered dashboard", dashboardLoaded)
+	checkTopStats(t, tab, f, rng, `[]`)
+
+	// The sites list shows last month's visitors.
+	Do(t, tab, chromedp.Click(`.topbar nav a[href="/sites"]`))
+	waitFor(t, tab, "the sites list", `document.querySelector('.site-card[data-site="example.com"] .site-visitors') !== null`)
+	want := apiQuery(t, f, `{"site_id":"example.com","metrics":["visitors"],"date_range":"30d"}`).Results[0].Metrics[0]
+	if got := Eval[string](t, tab, `document.querySelector('.site-card[data-site="example.com"] .site-visitors').innerText`); got != formatCount(want) {
+		t.Errorf("sites list shows %q visitors, API says %v", got, want)
+	}
+	shot(t, tab, "sites-desktop")
+	pe.check(t)
+
+	// A phone: nothing wider than the screen.
+	// Chromium keeps a window at least 500 px wide: the phone's viewport is
+	// emulated.
+	phone := Browser(t, Options{Width: 500, Height: 780})
+	Do(t, phone, chromedp.EmulateViewport(360, 780, chromedp.EmulateMobile, chromedp.EmulateScale(2)))
+	ppe := watchErrors(t, phone)
+	signIn(t, phone, f, "/example.com")
+	waitFor(t, phone, "the phone dashboard", dashboardLoaded)
+	Do(t, phone, chromedp.Sleep(300*time.Millisecond))
+	if w := Eval[int](t, phone, `innerWidth`); w != 360 {
+		t.Errorf("phone viewport is %d px wide, want 360", w)
+	}
+	if w := Eval[int](t, phone, `document.documentElement.scrollWidth`); w > 360 {
+		wide := Eval[[]string](t, phone, `[...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > 361).slice(0, 5).map((e) => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))`)
+		t.Errorf("at 360 px the page is %d px wide; wider elements: %v", w, wide)
+	}
+	shot(t, phone, "dashboard-phone")
+	// Dark, when the system is: the page background follows.
+	light := Eval[string](t, phone, `getComputedStyle(document.body).backgroundColor`)
+	if _, err := chromedp.Call(phone, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+		Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	Do(t, phone, chromedp.Sleep(300*time.Millisecond)) // the chart redraws in the dark colours
+	if dark := Eval[string](t, phone, `getComputedStyle(document.body).backgroundColor`); dark == light {
+		t.Errorf("dark scheme background = %s, same as the light one", dark)
+	}
+	shot(t, phone, "dashboard-phone-dark")
+	ppe.check(t)
+
+	// Signing out ends the session: the dashboard sends to sign-in again.
+	Do(t, tab, chromedp.Click(`.topbar button.link`))
+	waitFor(t, tab, "the sign-in page", `location.pathname === '/login'`)
+	Do(t, tab, chromedp.Navigate(f.URL+"/example.com"))
+	waitFor(t, tab, "the sign-in page again", `location.pathname === '/login'`)
+	pe.check(t)
+}
+
+// formatCount is how the sites list writes a count below 10,000.
+func formatCount(v float64) string {
+	s := strconv.FormatFloat(v, 'f', 0, 64)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// startBare runs a Footfall app with no user and no site, as a fresh
+// installation is, and returns its URL.
+func startBare(t *testing.T) string {
+	t.Helper()
+	ctx := t.Context()
+	cfg, err := config.Load([]string{"FOOTFALL_DATA_DIR=" + t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := app.Open(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	if err := a.OpenEvents(ctx); err != nil {
+		t.Fatal(err)
+	}
+	deps, err := a.WebDeps(os.DirFS(assets))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(web.New(deps))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// TestFirstRun: a fresh installation sends every page to first-run setup,
+// which creates the owner and signs them in; the empty sites list and the
+// empty dashboard then tell the owner what to do.
+func TestFirstRun(t *testing.T) {
+	base := startBare(t)
+	tab := Browser(t, Options{Width: 1024, Height: 800})
+	pe := watchErrors(t, tab)
+
+	Do(t, tab, chromedp.Navigate(base+"/example.com"))
+	waitFor(t, tab, "the setup form", `location.pathname === '/setup' && document.querySelector('form input[name=email]') !== null`)
+	shot(t, tab, "setup")
+	Do(t, tab,
+		chromedp.SendKeys(`input[name=email]`, ownerEmail),
+		chromedp.SendKeys(`input[name=password]`, ownerPassword),
+		chromedp.Click(`button[type=submit]`),
+	)
+	waitFor(t, tab, "the empty sites list", `location.pathname === '/sites' && document.querySelector('.empty .button') !== null`)
+	if got := Eval[string](t, tab, `document.querySelector('.topbar .user').innerText`); got != ownerEmail {
+		t.Errorf("signed in as %q after setup, want %s", got, ownerEmail)
+	}
+
+	// Adding a site shows its snippet, and the link to its dashboard.
+	Do(t, tab, chromedp.Click(`.empty .button`), chromedp.SendKeys(`input[name=domain]`, "https://www.Example.com/"), chromedp.Click(`form button[type=submit]`))
+	waitFor(t, tab, "the new site's snippet", `document.querySelector('.snippet pre') !== null`)
+	want := `<script defer data-domain="example.com" src="http://localhost:8000/js/script.js"></script>`
+	if got := Eval[string](t, tab, `document.querySelector('.snippet pre').innerText`); got != want {
+		t.Errorf("new site snippet = %s, want %s", got, want)
+	}
+	shot(t, tab, "site-added")
+	Do(t, tab, chromedp.Click(`.card a.button`))
+	waitFor(t, tab, "the empty state", `location.pathname === '/example.com' && document.querySelector('.empty-site .snippet') !== null`)
+	if got := Eval[string](t, tab, `document.querySelector('.empty-site pre').innerText`); got != want {
+		t.Errorf("empty dashboard snippet = %s, want %s", got, want)
+	}
+	waitFor(t, tab, "empty panels", `document.querySelectorAll('.panel .panel-empty').length === 4`)
+	shot(t, tab, "dashboard-empty")
+
+	// Setup is done once; an unknown site is said to be unknown.
+	Do(t, tab, chromedp.Navigate(base+"/"+url.PathEscape("nope.example")))
+	waitFor(t, tab, "the unknown site", `document.body.innerText.includes('nope.example') && document.querySelector('main a[href="/sites"]') !== null`)
+	Do(t, tab, chromedp.Click(`.topbar button.link`))
+	waitFor(t, tab, "the sign-in page", `location.pathname === '/login'`)
+	Do(t, tab, chromedp.Navigate(base+"/setup"))
+	waitFor(t, tab, "setup done", `document.querySelector('a.button[href="/login"]') !== null`)
+	pe.check(t)
+}
+
+func shot(t *testing.T, tab context.Context, name string) {
+	t.Helper()
+	png, err := chromedp.Run(tab, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(artifacts(t), name+".png")
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot %s", path)
+}
