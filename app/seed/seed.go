@@ -71,6 +71,7 @@ func Run(ctx context.Context, p Pipeline, o Options) (int, error) {
 		return nil
 	}
 	done := 0
+	visitDays := map[uint64]uint64{}
 	perDay := o.Events / o.Days
 	for day := o.Days - 1; day >= 0; day-- {
 		n := perDay
@@ -84,6 +85,9 @@ func Run(ctx context.Context, p Pipeline, o Options) (int, error) {
 			events, err := p.Prepare(ctx, h.body, h.client)
 			if err != nil {
 				return done, fmt.Errorf("seed: %w", err)
+			}
+			for i := range events {
+				dayScoped(&events[i], visitDays)
 			}
 			batch = append(batch, events...)
 			done++
@@ -235,3 +239,18 @@ func (g *generator) perf() map[string]any {
 }
 
 func pick[T any](r *rand.Rand, list []T) T { return list[r.IntN(len(list))] }
+
+// dayScoped gives a seeded event the visitor id it would have had on its
+// own day. The ingest pipeline hashes with today's salt whatever the
+// event's time; live, salts rotate daily, so a returning visitor is new
+// each day and the id's high 32 bits are the salt's day. Keeping the hash
+// and setting the day of the visit's first event does the same (a visit
+// keeps one id across midnight, as live).
+func dayScoped(e *store.Event, visitDays map[uint64]uint64) {
+	day, ok := visitDays[e.SessionID]
+	if !ok {
+		day = uint64(e.Timestamp.Unix() / 86400)
+		visitDays[e.SessionID] = day
+	}
+	e.VisitorID = day<<32 | e.VisitorID&0xffff_ffff
+}
