@@ -63,6 +63,7 @@ type userJSON struct {
 	ID    int64  `json:"id"`
 	Email string `json:"email"`
 	Admin bool   `json:"admin"`
+	TOTP  bool   `json:"totp_enabled"` // two-factor sign-in is on
 }
 
 // meJSON is the answer of /me, setup and login.
@@ -77,6 +78,9 @@ type credentialsJSON struct {
 	Email    string `json:"email"`
 	Password string `json:"password"`
 	Token    string `json:"token"` // the setup token (setup only)
+	// Code is the second factor at login, for users who enabled it: a
+	// code of their authenticator app or a recovery code.
+	Code string `json:"code"`
 }
 
 // setupNeeded reports whether no user exists yet.
@@ -115,8 +119,12 @@ func (h *accountHandler) me(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	me, err := h.meFor(c.Request().Context(), user, s)
+	if err != nil {
+		return err
+	}
 	noStore(c)
-	return c.JSON(http.StatusOK, meJSON{User: toUserJSON(user), CSRFToken: s.CSRFToken})
+	return c.JSON(http.StatusOK, me)
 }
 
 func toUserJSON(u store.User) userJSON {
@@ -296,6 +304,9 @@ func (h *accountHandler) login(c echo.Context) error {
 	if !h.checkPassword(user, in.Password) {
 		return invalid
 	}
+	if err := h.secondFactor(ctx, user, in.Code); err != nil {
+		return err
+	}
 	return h.signIn(c, user)
 }
 
@@ -348,9 +359,23 @@ func (h *accountHandler) limit(c echo.Context, kind, email, what string) error {
 // session the browser already had ends: it is replaced, never reused, so
 // the new one has a token nobody else could have planted.
 func (h *accountHandler) signIn(c echo.Context, user store.User) error {
+	s, err := h.startSession(c, user)
+	if err != nil {
+		return err
+	}
+	me, err := h.meFor(c.Request().Context(), user, s)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, me)
+}
+
+// startSession ends the session the browser had, if any, and starts a new
+// one for user, setting its cookie.
+func (h *accountHandler) startSession(c echo.Context, user store.User) (store.Session, error) {
 	if old, err := h.auth.lookup(c); err == nil {
 		if err := h.db.DeleteSession(c.Request().Context(), old.UserID, old.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
-			return err
+			return store.Session{}, err
 		}
 	}
 	token, hash := auth.NewSessionToken()
@@ -362,7 +387,7 @@ func (h *accountHandler) signIn(c echo.Context, user store.User) error {
 		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(sessionIdle),
 	})
 	if err != nil {
-		return err
+		return store.Session{}, err
 	}
 	c.SetCookie(&http.Cookie{
 		Name: sessionCookie, Value: token, Path: "/",
@@ -370,7 +395,18 @@ func (h *accountHandler) signIn(c echo.Context, user store.User) error {
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: h.secure(c),
 	})
 	noStore(c)
-	return c.JSON(http.StatusOK, meJSON{User: toUserJSON(user), CSRFToken: s.CSRFToken})
+	return s, nil
+}
+
+// meFor is the answer of /me for user signed in as s.
+func (h *accountHandler) meFor(ctx context.Context, user store.User, s store.Session) (meJSON, error) {
+	t, err := h.db.TOTP(ctx, user.ID)
+	if err != nil {
+		return meJSON{}, err
+	}
+	u := toUserJSON(user)
+	u.TOTP = t.Enabled
+	return meJSON{User: u, CSRFToken: s.CSRFToken}, nil
 }
 
 // location is where the request comes from, approximately, or "".

@@ -35,6 +35,9 @@ func routes(e *echo.Echo, d Deps) {
 		e.GET("/api/auth/keys", ac.keys)
 		e.POST("/api/auth/keys", ac.createKey)
 		e.DELETE("/api/auth/keys/:id", ac.deleteKey)
+		e.POST("/api/auth/totp/setup", ac.totpSetup)
+		e.POST("/api/auth/totp/enable", ac.totpEnable)
+		e.POST("/api/auth/totp/disable", ac.totpDisable)
 	}
 
 	st := &statsHandler{stats: d.Stats, auth: au}

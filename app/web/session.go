@@ -40,6 +40,13 @@ type Accounts interface {
 	ListAPIKeys(ctx context.Context, userID int64) ([]store.APIKey, error)
 	DeleteAPIKey(ctx context.Context, id int64) error
 
+	TOTP(ctx context.Context, userID int64) (store.TOTP, error)
+	SetTOTP(ctx context.Context, userID int64, sealed []byte) error
+	EnableTOTP(ctx context.Context, userID int64, recoveryHashes [][]byte) error
+	DisableTOTP(ctx context.Context, userID int64) error
+	UseTOTPStep(ctx context.Context, userID, step int64) error
+	UseRecoveryCode(ctx context.Context, userID int64, hash []byte) error
+
 	CreateSession(ctx context.Context, s store.Session) (store.Session, error)
 	SessionByHash(ctx context.Context, hash []byte) (store.Session, error)
 	ListSessions(ctx context.Context, userID int64) ([]store.Session, error)
