@@ -62,6 +62,11 @@ func seeded(t *testing.T, events, days int) *Footfall {
 		t.Fatal(err)
 	}
 	f.WaitStored(t, "example.com", int64(n))
+	for _, g := range []store.Goal{{Name: "Signup", EventName: "Signup"}, {Name: "Visit /pricing", Page: "/pricing"}} {
+		if _, err := f.App.DB.CreateGoal(ctx, store.SiteGoal{SiteID: f.Sites["example.com"].ID, Goal: g}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	hash, err := auth.HashPassword(ownerPassword)
 	if err != nil {
 		t.Fatal(err)
@@ -154,7 +159,7 @@ func waitFor(t *testing.T, tab context.Context, what, js string) {
 // dashboardLoaded is true when the top stats, the chart and every panel
 // show their data.
 const dashboardLoaded = `document.querySelector('main.dashboard[data-ready=true]') !== null &&
-	document.querySelectorAll('.panel').length === 4 &&
+	document.querySelectorAll('.panel').length === 5 &&
 	document.querySelectorAll('.panel .skeleton, .top-stats .skeleton').length === 0`
 
 // signIn goes to path signed out, is sent to the sign-in page, signs in as
@@ -200,11 +205,16 @@ var topMetrics = []string{"visitors", "visits", "pageviews", "views_per_visit", 
 
 // checkTopStats compares the top stats and their changes with the API's
 // answer for the same range and filters.
-func checkTopStats(t *testing.T, tab context.Context, f *Footfall, dateRange, filters string) {
+func checkTopStats(t *testing.T, tab context.Context, f *Footfall, dateRange string, filters [][]any) {
 	t.Helper()
-	metrics, _ := json.Marshal(topMetrics)
-	res := apiQuery(t, f, fmt.Sprintf(`{"site_id":"example.com","metrics":%s,"date_range":%s,"filters":%s,"include":{"comparisons":{"mode":"previous_period"}}}`,
-		metrics, dateRange, filters))
+	body, err := json.Marshal(map[string]any{
+		"site_id": "example.com", "metrics": topMetrics, "date_range": json.RawMessage(dateRange), "filters": filters,
+		"include": map[string]any{"comparisons": map[string]string{"mode": "previous_period"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := apiQuery(t, f, string(body))
 	shown := Eval[map[string][2]string](t, tab, `Object.fromEntries([...document.querySelectorAll('.top-stats .stat')].map(
 		(b) => [b.dataset.metric, [b.dataset.value, (b.querySelector('[data-change]') || {dataset: {change: ''}}).dataset.change]]))`)
 	for i, m := range topMetrics {
@@ -217,7 +227,7 @@ func checkTopStats(t *testing.T, tab context.Context, f *Footfall, dateRange, fi
 		}
 		got, err := strconv.ParseFloat(shown[m][0], 64)
 		if err != nil || !near(got, want) {
-			t.Errorf("top stat %s (range %s, filters %s) = %q, API says %v", m, dateRange, filters, shown[m][0], want)
+			t.Errorf("top stat %s (range %s, filters %v) = %q, API says %v", m, dateRange, filters, shown[m][0], want)
 		}
 		if gotChange, _ := strconv.ParseFloat(shown[m][1], 64); wantChange != "" && !near(gotChange, res.Results[0].Comparison.Change[i]) {
 			t.Errorf("top stat %s change = %q, API says %s", m, shown[m][1], wantChange)
@@ -228,41 +238,56 @@ func checkTopStats(t *testing.T, tab context.Context, f *Footfall, dateRange, fi
 type panelTab struct {
 	group, tab string
 	dims       []string
-	hideEmpty  bool // rows without a value are left out
+	hideEmpty  bool     // rows without a value are left out
+	exclude    []string // values never shown
 }
 
 var panelTabs = []panelTab{
-	{"pages", "pages", []string{"event:page"}, false}, {"pages", "entry", []string{"visit:entry_page"}, false}, {"pages", "exit", []string{"visit:exit_page"}, false},
-	{"sources", "channels", []string{"visit:channel"}, false}, {"sources", "sources", []string{"visit:source"}, false}, {"sources", "referrers", []string{"visit:referrer"}, true},
-	{"sources", "utm_source", []string{"visit:utm_source"}, true}, {"sources", "utm_medium", []string{"visit:utm_medium"}, true}, {"sources", "utm_campaign", []string{"visit:utm_campaign"}, true},
-	{"locations", "countries", []string{"visit:country", "visit:country_name"}, false}, {"locations", "regions", []string{"visit:region"}, true}, {"locations", "cities", []string{"visit:city"}, true},
-	{"devices", "browsers", []string{"visit:browser"}, false}, {"devices", "os", []string{"visit:os"}, false}, {"devices", "devices", []string{"visit:device"}, false},
+	{"pages", "pages", []string{"event:page"}, false, nil}, {"pages", "entry", []string{"visit:entry_page"}, false, nil}, {"pages", "exit", []string{"visit:exit_page"}, false, nil},
+	{"sources", "channels", []string{"visit:channel"}, false, nil}, {"sources", "sources", []string{"visit:source"}, false, nil}, {"sources", "referrers", []string{"visit:referrer"}, true, nil},
+	{"sources", "utm_source", []string{"visit:utm_source"}, true, nil}, {"sources", "utm_medium", []string{"visit:utm_medium"}, true, nil}, {"sources", "utm_campaign", []string{"visit:utm_campaign"}, true, nil},
+	{"locations", "countries", []string{"visit:country", "visit:country_name"}, false, nil}, {"locations", "regions", []string{"visit:region"}, true, nil}, {"locations", "cities", []string{"visit:city"}, true, nil},
+	{"devices", "browsers", []string{"visit:browser"}, false, nil}, {"devices", "os", []string{"visit:os"}, false, nil}, {"devices", "devices", []string{"visit:device"}, false, nil},
+	{"devices", "screens", []string{"visit:screen"}, true, nil},
+	{"goals", "goals", []string{"event:goal"}, false, nil}, {"goals", "events", []string{"event:name"}, false, []string{"pageview", "engagement"}},
 }
 
 // checkPanel opens a panel's tab and compares its rows with the API's.
-func checkPanel(t *testing.T, tab context.Context, f *Footfall, p panelTab, dateRange, filters string) {
+func checkPanel(t *testing.T, tab context.Context, f *Footfall, p panelTab, dateRange string, filters [][]any) {
 	t.Helper()
 	sel := fmt.Sprintf(`.panel[data-panel=%s]`, p.group)
 	Do(t, tab, chromedp.Click(fmt.Sprintf(`%s .tab:nth-child(%d)`, sel, tabIndex(p)+1)))
 	waitFor(t, tab, p.tab+" rows", fmt.Sprintf(`document.querySelector('%s .panel-body[data-tab=%s]') !== null && document.querySelector('%s .skeleton') === null`, sel, p.tab, sel))
-	dims, _ := json.Marshal(p.dims)
-	if p.hideEmpty {
-		filters = strings.TrimSuffix(filters, "]")
-		if filters != "[" {
-			filters += ","
-		}
-		filters += fmt.Sprintf(`["is_not",%q,[""]]]`, p.dims[0])
-	}
-	res := apiQuery(t, f, fmt.Sprintf(`{"site_id":"example.com","metrics":["visitors"],"date_range":%s,"filters":%s,"dimensions":%s,"order_by":[["visitors","desc"]],"pagination":{"limit":9}}`,
-		dateRange, filters, dims))
-	var want []string
-	for _, r := range res.Results {
-		want = append(want, fmt.Sprintf("%s=%v", r.Dimensions[0], r.Metrics[0]))
-	}
+	want := panelRows(t, f, p.dims, dateRange, filters, p.hideEmpty, p.exclude)
 	got := Eval[[]string](t, tab, fmt.Sprintf(`[...document.querySelectorAll('%s .rows li')].map((li) => li.dataset.value + '=' + li.dataset.visitors)`, sel))
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Errorf("panel %s/%s (range %s, filters %s) shows\n%s\nAPI says\n%s", p.group, p.tab, dateRange, filters, strings.Join(got, "\n"), strings.Join(want, "\n"))
+		t.Errorf("panel %s/%s (range %s, filters %v) shows\n%s\nAPI says\n%s", p.group, p.tab, dateRange, filters, strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+}
+
+// panelRows is what the API says a panel shows: the top 9 values by
+// visitors, as "value=visitors".
+func panelRows(t *testing.T, f *Footfall, dims []string, dateRange string, filters [][]any, hideEmpty bool, exclude []string) []string {
+	t.Helper()
+	all := append([][]any{}, filters...)
+	if hideEmpty {
+		all = append(all, []any{"is_not", dims[0], []string{""}})
+	}
+	if exclude != nil {
+		all = append(all, []any{"is_not", dims[0], exclude})
+	}
+	body, err := json.Marshal(map[string]any{
+		"site_id": "example.com", "metrics": []string{"visitors"}, "date_range": json.RawMessage(dateRange),
+		"dimensions": dims, "filters": all, "order_by": [][]string{{"visitors", "desc"}}, "pagination": map[string]int{"limit": 9},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []string
+	for _, r := range apiQuery(t, f, string(body)).Results {
+		rows = append(rows, fmt.Sprintf("%s=%v", r.Dimensions[0], r.Metrics[0]))
+	}
+	return rows
 }
 
 func tabIndex(p panelTab) int {
@@ -288,12 +313,15 @@ func TestDashboard(t *testing.T) {
 
 	signIn(t, tab, f, "/example.com")
 	waitFor(t, tab, "the dashboard", dashboardLoaded)
-	checkTopStats(t, tab, f, `"30d"`, `[]`)
+	checkTopStats(t, tab, f, `"30d"`, nil)
+	if n := Eval[string](t, tab, `(document.querySelector('.live[data-live]') || {dataset: {}}).dataset.live`); n == "" {
+		t.Errorf("no current visitors shown")
+	}
 	for _, p := range panelTabs {
-		checkPanel(t, tab, f, p, `"30d"`, `[]`)
+		checkPanel(t, tab, f, p, `"30d"`, nil)
 	}
 	// Panel tabs are part of the URL; put them back to the defaults.
-	for _, g := range []string{"pages", "sources", "locations", "devices"} {
+	for _, g := range []string{"pages", "sources", "locations", "devices", "goals"} {
 		Do(t, tab, chromedp.Click(fmt.Sprintf(`.panel[data-panel=%s] .tab:nth-child(1)`, g)))
 	}
 	if loc := Eval[string](t, tab, `location.search`); loc != "" {
@@ -317,14 +345,31 @@ func TestDashboard(t *testing.T) {
 	Do(t, tab, chromedp.Click(`.panel[data-panel=locations] .rows li button`))
 	waitFor(t, tab, "the filter chip", fmt.Sprintf(`document.querySelector('.chip[data-filter="visit:country|%s"]') !== null`, country))
 	waitFor(t, tab, "the filtered dashboard", dashboardLoaded)
-	filters := fmt.Sprintf(`[["is","visit:country",[%q]]]`, country)
+	filters := [][]any{{"is", "visit:country", []string{country}}}
 	if got, want := Eval[string](t, tab, `new URLSearchParams(location.search).get('f')`), "is|visit:country|"+country; got != want {
 		t.Errorf("URL filter = %q, want %q", got, want)
 	}
 	checkTopStats(t, tab, f, `"30d"`, filters)
-	for _, p := range []panelTab{panelTabs[0], panelTabs[3], panelTabs[12]} {
+	for _, p := range []panelTab{panelTabs[0], panelTabs[3], panelTabs[12], panelTabs[16]} {
 		checkPanel(t, tab, f, p, `"30d"`, filters)
 	}
+	// A browser breaks down into its versions.
+	browser := Eval[string](t, tab, `document.querySelector('.panel[data-panel=devices] .rows li').dataset.value`)
+	Do(t, tab, chromedp.Click(`.panel[data-panel=devices] .rows li button`))
+	waitFor(t, tab, "the browser chip", fmt.Sprintf(`document.querySelector('.chip[data-filter="visit:browser|%s"]') !== null`, browser))
+	waitFor(t, tab, "the versions", dashboardLoaded)
+	withBrowser := append(filters, []any{"is", "visit:browser", []string{browser}})
+	checkTopStats(t, tab, f, `"30d"`, withBrowser)
+	want := panelRows(t, f, []string{"visit:browser_version"}, `"30d"`, withBrowser, false, nil)
+	got := Eval[[]string](t, tab, `[...document.querySelectorAll('.panel[data-panel=devices] .rows li')].map((li) => li.dataset.value + '=' + li.dataset.visitors)`)
+	if len(want) == 0 || strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("browser versions of %s show\n%s\nAPI says\n%s", browser, strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if label := Eval[string](t, tab, `document.querySelector('.panel[data-panel=devices] .rows .row-label').innerText`); !strings.HasPrefix(label, browser+" ") {
+		t.Errorf("version row label = %q, want it to name %s", label, browser)
+	}
+	Do(t, tab, chromedp.Click(fmt.Sprintf(`.chip[data-filter="visit:browser|%s"] button`, browser)))
+	waitFor(t, tab, "the browser chip gone", `document.querySelectorAll('.chip').length === 1`)
 
 	// Keyboard: 7 picks the last 7 days, the left arrow the 7 before them,
 	// and the comparison overlay is switched on.
@@ -362,14 +407,14 @@ func TestDashboard(t *testing.T) {
 	Do(t, tab, chromedp.Click(`.chip button`))
 	waitFor(t, tab, "no filter", `document.querySelector('.chip') === null && !location.search.includes('f=')`)
 	waitFor(t, tab, "the unfiltered dashboard", dashboardLoaded)
-	checkTopStats(t, tab, f, rng, `[]`)
+	checkTopStats(t, tab, f, rng, nil)
 
 	// The sites list shows last month's visitors.
 	Do(t, tab, chromedp.Click(`.topbar nav a[href="/sites"]`))
 	waitFor(t, tab, "the sites list", `document.querySelector('.site-card[data-site="example.com"] .site-visitors') !== null`)
-	want := apiQuery(t, f, `{"site_id":"example.com","metrics":["visitors"],"date_range":"30d"}`).Results[0].Metrics[0]
-	if got := Eval[string](t, tab, `document.querySelector('.site-card[data-site="example.com"] .site-visitors').innerText`); got != formatCount(want) {
-		t.Errorf("sites list shows %q visitors, API says %v", got, want)
+	visitors := apiQuery(t, f, `{"site_id":"example.com","metrics":["visitors"],"date_range":"30d"}`).Results[0].Metrics[0]
+	if got := Eval[string](t, tab, `document.querySelector('.site-card[data-site="example.com"] .site-visitors').innerText`); got != formatCount(visitors) {
+		t.Errorf("sites list shows %q visitors, API says %v", got, visitors)
 	}
 	shot(t, tab, "sites-desktop")
 	pe.check(t)
@@ -482,7 +527,7 @@ func TestFirstRun(t *testing.T) {
 	if got := Eval[string](t, tab, `document.querySelector('.empty-site pre').innerText`); got != want {
 		t.Errorf("empty dashboard snippet = %s, want %s", got, want)
 	}
-	waitFor(t, tab, "empty panels", `document.querySelectorAll('.panel .panel-empty').length === 4`)
+	waitFor(t, tab, "empty panels", `document.querySelectorAll('.panel .panel-empty').length === 5`)
 	shot(t, tab, "dashboard-empty")
 
 	// Setup is done once; an unknown site is said to be unknown.

@@ -108,7 +108,10 @@ export function Dashboard({ domain }: { domain: string }) {
   return (
     <main class="page dashboard" data-ready={top && series ? 'true' : 'false'}>
       <div class="dash-head">
-        <h1 class="site-title">{domain}</h1>
+        <div class="site-head">
+          <h1 class="site-title">{domain}</h1>
+          {site && <LiveVisitors domain={domain} />}
+        </div>
         <DatePicker state={state} range={top?.range} onChange={go} />
       </div>
       {state.filters.length > 0 && (
@@ -170,6 +173,28 @@ export function Dashboard({ domain }: { domain: string }) {
       <p class="shortcuts muted">{t.geoAttribution} <a href="https://lite.ip2location.com" rel="noopener">{t.geoLicence}</a></p>
     </main>
   )
+}
+
+// LiveVisitors shows who is on the site now (the last 30 minutes),
+// refreshed every 30 seconds while the tab is visible.
+function LiveVisitors({ domain }: { domain: string }) {
+  const [n, setN] = useState<number | null>(null)
+  useEffect(() => {
+    let ctl = new AbortController()
+    const load = () => {
+      if (document.hidden) return
+      ctl.abort()
+      ctl = new AbortController()
+      api.query({ site_id: domain, metrics: ['visitors'], date_range: 'realtime' }, ctl.signal)
+        .then((r) => setN(r.results[0] ? r.results[0].metrics[0] : 0), () => undefined)
+    }
+    load()
+    const timer = setInterval(load, 30000)
+    document.addEventListener('visibilitychange', load)
+    return () => { clearInterval(timer); document.removeEventListener('visibilitychange', load); ctl.abort() }
+  }, [domain])
+  if (n === null) return null
+  return <span class="live" data-live={n}><span class="live-dot" aria-hidden="true" />{t.liveVisitors(n)}</span>
 }
 
 const regionNames = typeof Intl.DisplayNames === 'function' ? new Intl.DisplayNames(['en'], { type: 'region' }) : null

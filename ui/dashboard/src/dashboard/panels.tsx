@@ -17,13 +17,20 @@ export function Panel({ group, base, state, onTab, onFilter }: {
   onFilter: (f: api.Filter) => void
 }) {
   const tab = activeTab(state, group)
-  const key = JSON.stringify([base, tab.id])
+  const metrics = tab.metrics || ['visitors']
+  const key = JSON.stringify([base, tab.id, tab.filter])
+  const extra: api.Filter[] = []
+  if (tab.hideEmpty) extra.push(['is_not', tab.dims[0], ['']])
+  if (tab.exclude) extra.push(['is_not', tab.dims[0], tab.exclude])
   const { data, error, retry } = useLoad(key, (signal) => api.query({
-    ...base, metrics: ['visitors'], dimensions: tab.dims,
-    ...(tab.hideEmpty ? { filters: [...(base.filters || []), ['is_not', tab.dims[0], ['']] as api.Filter] } : {}),
+    ...base, metrics, dimensions: tab.dims,
+    ...(extra.length ? { filters: [...(base.filters || []), ...extra] } : {}),
     order_by: [['visitors', 'desc']], pagination: { limit: rowsShown },
   }, signal))
   const rows = data ? data.results : null
+  // A drilled-down tab names the value it breaks down, e.g. "Chrome 142".
+  const parent = panels[group].find((p) => p.drill && p.drill.filter === tab.filter)
+  const prefix = parent ? (state.filters.find((f) => f[1] === parent.filter)?.[2][0] || '') + ' ' : ''
 
   const max = rows && rows.length ? Math.max(...rows.map((r) => r.metrics[0])) : 1
   const filtered = new Set(state.filters.filter((f) => f[1] === tab.filter).map((f) => f[2][0]))
@@ -38,15 +45,15 @@ export function Panel({ group, base, state, onTab, onFilter }: {
           ))}
         </div>
       </div>
-      <div class="panel-columns muted"><span>{t.dimensions[tab.filter]}</span><span>{t.visitorsColumn}</span></div>
+      <div class="panel-columns muted"><span>{t.dimensions[tab.filter]}</span><span class="cols">{metrics.map((m) => <span key={m}>{t.columns[m]}</span>)}</span></div>
       <div class="panel-body" role="tabpanel" data-tab={tab.id}>
         {error ? <ErrorBox error={error} onRetry={retry} /> : null}
         {!rows && !error && <Skeleton lines={rowsShown} />}
-        {rows && rows.length === 0 && <p class="panel-empty muted">{t.noData}</p>}
+        {rows && rows.length === 0 && <p class="panel-empty muted">{tab.id === 'goals' && !base.filters ? t.noGoals(base.site_id) : t.noData}</p>}
         {rows && rows.length > 0 && (
           <ol class="rows">
             {rows.map((r) => {
-              const value = r.dimensions[0], label = r.dimensions[tab.dims.length - 1] || value
+              const value = r.dimensions[0], label = prefix + (r.dimensions[tab.dims.length - 1] || value)
               const v = r.metrics[0]
               return (
                 <li key={value} data-value={value} data-visitors={v}>
@@ -54,7 +61,7 @@ export function Panel({ group, base, state, onTab, onFilter }: {
                     onClick={() => onFilter(['is', tab.filter, [value]])}>
                     <span class="bar" style={{ width: `${(v / max) * 100}%` }} />
                     <span class="row-label">{label}</span>
-                    <span class="row-value">{number(v)}</span>
+                    <span class="cols">{metrics.map((m, i) => <span key={m} class="row-value">{m === 'conversion_rate' ? `${r.metrics[i]}%` : number(r.metrics[i])}</span>)}</span>
                   </button>
                 </li>
               )

@@ -18,7 +18,7 @@ export interface State {
   tabs: Record<string, string>
 }
 
-export const tabGroups = ['pages', 'sources', 'locations', 'devices'] as const
+export const tabGroups = ['pages', 'sources', 'locations', 'devices', 'goals'] as const
 
 const dateRe = /^\d{4}-\d{2}-\d{2}$/
 
@@ -110,7 +110,16 @@ export function shift(s: State, resolved: [string, string], dir: number, today: 
 
 // The panels: each tab is a query dimension, the filter a click on a row
 // adds, and (for codes shown by name) the dimension holding the label.
-export interface Tab { id: string; dims: string[]; filter: string; hideEmpty?: boolean }
+export interface Tab {
+  id: string
+  dims: string[]
+  filter: string
+  hideEmpty?: boolean // leave out rows without a value
+  metrics?: string[] // default: visitors
+  exclude?: string[] // values of dims[0] never shown
+  // drill: with a filter on `when`, the tab breaks that value down further.
+  drill?: { when: string; dims: string[]; filter: string }
+}
 export const panels: Record<string, Tab[]> = {
   pages: [
     { id: 'pages', dims: ['event:page'], filter: 'event:page' },
@@ -131,14 +140,21 @@ export const panels: Record<string, Tab[]> = {
     { id: 'cities', dims: ['visit:city'], filter: 'visit:city', hideEmpty: true },
   ],
   devices: [
-    { id: 'browsers', dims: ['visit:browser'], filter: 'visit:browser' },
-    { id: 'os', dims: ['visit:os'], filter: 'visit:os' },
+    { id: 'browsers', dims: ['visit:browser'], filter: 'visit:browser', drill: { when: 'visit:browser', dims: ['visit:browser_version'], filter: 'visit:browser_version' } },
+    { id: 'os', dims: ['visit:os'], filter: 'visit:os', drill: { when: 'visit:os', dims: ['visit:os_version'], filter: 'visit:os_version' } },
     { id: 'devices', dims: ['visit:device'], filter: 'visit:device' },
+    { id: 'screens', dims: ['visit:screen'], filter: 'visit:screen', hideEmpty: true },
+  ],
+  goals: [
+    { id: 'goals', dims: ['event:goal'], filter: 'event:goal', metrics: ['visitors', 'events', 'conversion_rate'] },
+    { id: 'events', dims: ['event:name'], filter: 'event:name', metrics: ['visitors', 'events'], exclude: ['pageview', 'engagement'] },
   ],
 }
 
 export function activeTab(s: State, group: string): Tab {
-  return panels[group].find((t) => t.id === s.tabs[group]) || panels[group][0]
+  const tab = panels[group].find((t) => t.id === s.tabs[group]) || panels[group][0]
+  const d = tab.drill
+  return d && s.filters.some((f) => f[1] === d.when) ? { ...tab, dims: d.dims, filter: d.filter, drill: undefined } : tab
 }
 
 // defaultTab is the tab a group opens on; others are written to the URL.
