@@ -115,7 +115,7 @@ func user(ctx context.Context, e *Env, cfg config.Config, args []string) error {
 		return err
 	}
 	if len(pos) != 1 {
-		return usagef("missing subcommand: create, list or reset-password")
+		return usagef("missing subcommand: create, list, reset-password or reset-2fa")
 	}
 	a, err := openApp(ctx, e, cfg)
 	if err != nil {
@@ -123,6 +123,21 @@ func user(ctx context.Context, e *Env, cfg config.Config, args []string) error {
 	}
 	defer a.Close()
 	switch pos[0] {
+	case "reset-2fa":
+		// For someone who lost both their authenticator and their recovery
+		// codes: the operator turns two-factor off, and the user sets it up
+		// again after signing in with their password.
+		u, err := a.DB.UserByEmail(ctx, *email)
+		if err != nil {
+			return fmt.Errorf("user %s: %w", *email, err)
+		}
+		if err := a.DB.DisableTOTP(ctx, u.ID); err != nil {
+			return err
+		}
+		if err := a.DB.DeleteUserSessions(ctx, u.ID); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.Stdout, "two-factor sign-in of %s turned off; every browser signed in as them is signed out\n", u.Email)
 	case "create", "reset-password":
 		if !strings.Contains(*email, "@") {
 			return usagef("--email is required")
@@ -172,7 +187,7 @@ func user(ctx context.Context, e *Env, cfg config.Config, args []string) error {
 		}
 		return tw.Flush()
 	default:
-		return usagef("unknown subcommand %q: use create, list or reset-password", pos[0])
+		return usagef("unknown subcommand %q: use create, list, reset-password or reset-2fa", pos[0])
 	}
 	return nil
 }

@@ -48,3 +48,42 @@ func TestResetPasswordEndsSessions(t *testing.T) {
 		}
 	}
 }
+
+// TestResetTwoFactor: `user reset-2fa` turns two-factor off and signs the
+// user out everywhere.
+func TestResetTwoFactor(t *testing.T) {
+	dir := t.TempDir()
+	runSteps(t, dir, []cliStep{
+		{[]string{"user", "create", "--email", "ada@example.com", "--password", "correct horse battery"}, 0, nil},
+	})
+	ctx := t.Context()
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "app.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	u, err := db.UserByEmail(ctx, "ada@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, hash := auth.NewSessionToken()
+	if _, err := db.CreateSession(ctx, store.Session{UserID: u.ID, TokenHash: hash, CSRFToken: "c", ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetTOTP(ctx, u.ID, []byte("sealed")); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.EnableTOTP(ctx, u.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	runSteps(t, dir, []cliStep{
+		{[]string{"user", "reset-2fa", "--email", "ada@example.com"}, 0, []string{"two-factor sign-in of ada@example.com turned off"}},
+		{[]string{"user", "reset-2fa", "--email", "nobody@example.com"}, 1, []string{"user nobody@example.com"}},
+	})
+	if tf, err := db.TOTP(ctx, u.ID); err != nil || tf.Enabled || tf.Sealed != nil {
+		t.Errorf("TOTP after reset-2fa = %+v, %v; want none", tf, err)
+	}
+	if list, err := db.ListSessions(ctx, u.ID); err != nil || len(list) != 0 {
+		t.Errorf("sessions after reset-2fa = %d, %v; want none", len(list), err)
+	}
+}

@@ -37,7 +37,7 @@ type Config struct {
 	QueueMinFreeMB int `env:"FOOTFALL_QUEUE_MIN_FREE_MB" def:"64" help:"free disk space (MiB) the queue keeps; below it ingestion answers 503 + Retry-After (0 = no check)"`
 
 	Mode         string `env:"FOOTFALL_MODE" def:"selfhost" help:"selfhost, or saas: public signup, plans, quotas, billing; needs the three server backends"`
-	SecretKey    string `env:"FOOTFALL_SECRET_KEY" secret:"yes" help:"derives the first-run setup token and signs future tokens; sessions do not depend on it (default: generated once into the data dir)"`
+	SecretKey    string `env:"FOOTFALL_SECRET_KEY" secret:"yes" help:"derives the first-run setup token and the key that encrypts two-factor secrets; keep it, and share it between replicas (default: generated once into the data dir)"`
 	Registration string `env:"FOOTFALL_REGISTRATION" def:"invite" help:"who may sign up at /api/auth/signup: open, invite (invitations only) or closed; the owner is always created through the first-run setup"`
 
 	SMTPURL  string `env:"FOOTFALL_SMTP_URL" secret:"url" help:"smtp://user:pass@host:587 (default: mail is logged, not sent)"`
