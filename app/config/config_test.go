@@ -71,7 +71,9 @@ func TestValidate(t *testing.T) {
 		want string // substring of the error; "" = valid
 	}{
 		{[]string{"FOOTFALL_MODE=saas"}, "missing: FOOTFALL_EVENTS_URL=clickhouse://…, FOOTFALL_DATABASE_URL=postgres://…, FOOTFALL_REDIS_URL=redis://…"},
-		{[]string{"FOOTFALL_MODE=saas", "FOOTFALL_EVENTS_URL=clickhouse://h:9000/db", "FOOTFALL_DATABASE_URL=postgres://u@h/db", "FOOTFALL_REDIS_URL=redis://h:6379"}, ""},
+		{[]string{"FOOTFALL_MODE=saas", "FOOTFALL_EVENTS_URL=clickhouse://h:9000/db", "FOOTFALL_DATABASE_URL=postgres://u@h/db", "FOOTFALL_REDIS_URL=redis://h:6379"}, "needs FOOTFALL_SECRET_KEY"},
+		{[]string{"FOOTFALL_MODE=saas", "FOOTFALL_EVENTS_URL=clickhouse://h:9000/db", "FOOTFALL_DATABASE_URL=postgres://u@h/db", "FOOTFALL_REDIS_URL=redis://h:6379",
+			"FOOTFALL_SECRET_KEY=0123456789abcdef0123456789abcdef"}, ""},
 		{[]string{"FOOTFALL_MODE=cloud"}, "must be selfhost or saas"},
 		{[]string{"FOOTFALL_ADDR=8000"}, "FOOTFALL_ADDR"},
 		{[]string{"FOOTFALL_EVENTS_URL=mysql://x"}, "FOOTFALL_EVENTS_URL"},

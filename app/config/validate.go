@@ -70,6 +70,12 @@ func (c Config) Validate() error {
 		if len(missing) > 0 {
 			bad("FOOTFALL_MODE=saas runs as stateless replicas and needs server backends; missing: %s", strings.Join(missing, ", "))
 		}
+		if c.SecretKey == "" {
+			// A key generated into each replica's data directory would
+			// differ between replicas: one could not open the two-factor
+			// secrets another sealed.
+			bad("FOOTFALL_MODE=saas needs FOOTFALL_SECRET_KEY, the same on every replica (e.g. openssl rand -hex 32)")
+		}
 	default:
 		bad("FOOTFALL_MODE %q must be selfhost or saas", c.Mode)
 	}
