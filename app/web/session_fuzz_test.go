@@ -1,7 +1,9 @@
 package web
 
 import (
+	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -54,6 +56,34 @@ func FuzzSessionRequest(f *testing.F) {
 				want, code = http.StatusForbidden, "csrf"
 			}
 			res.want(t, tc.method+" "+tc.path, want, code)
+		}
+	})
+}
+
+// FuzzLogin posts arbitrary bodies to POST /api/auth/login for an
+// instance with one account: the answer is 200 exactly when the body is a
+// JSON object naming that account (any case, surrounding spaces) with its
+// password, 4xx otherwise, never a 500. Every body that decodes costs an
+// argon2 hash, which coverage instrumentation slows a lot: the fuzzer
+// crawls here, and the committed corpus (odd JSON: duplicate and
+// differently cased keys, NUL bytes, trailing data) carries the weight.
+func FuzzLogin(f *testing.F) {
+	at := newAccountTest(f, accountOptions{})
+	at.user(f, "ada@example.com", "correct horse battery", false)
+	f.Add(`{"email":"ada@example.com","password":"correct horse battery"}`)
+	f.Fuzz(func(t *testing.T, body string) {
+		res := at.send(t, req("POST", "/api/auth/login", body), nil)
+		var in struct {
+			Email    string `json:"email"`
+			Password string `json:"password"`
+		}
+		right := json.Unmarshal([]byte(body), &in) == nil &&
+			strings.ToLower(strings.TrimSpace(in.Email)) == "ada@example.com" && in.Password == "correct horse battery"
+		switch {
+		case res.status >= 500:
+			t.Fatalf("login %q = %d %s", body, res.status, res.body)
+		case right && res.status != http.StatusOK, !right && res.status == http.StatusOK:
+			t.Fatalf("login %q = %d %s; right credentials: %v", body, res.status, res.body, right)
 		}
 	})
 }
