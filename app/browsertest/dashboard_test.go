@@ -368,7 +368,7 @@ func TestDashboard(t *testing.T) {
 	if label := Eval[string](t, tab, `document.querySelector('.panel[data-panel=devices] .rows .row-label').innerText`); !strings.HasPrefix(label, browser+" ") {
 		t.Errorf("version row label = %q, want it to name %s", label, browser)
 	}
-	Do(t, tab, chromedp.Click(fmt.Sprintf(`.chip[data-filter="visit:browser|%s"] button`, browser)))
+	Do(t, tab, chromedp.Click(fmt.Sprintf(`.chip[data-filter="visit:browser|%s"] button[aria-label^=Remove]`, browser)))
 	waitFor(t, tab, "the browser chip gone", `document.querySelectorAll('.chip').length === 1`)
 
 	// Keyboard: 7 picks the last 7 days, the left arrow the 7 before them,
@@ -404,10 +404,28 @@ func TestDashboard(t *testing.T) {
 	checkTopStats(t, tab, f, rng, filters)
 
 	// Removing the chip removes the filter.
-	Do(t, tab, chromedp.Click(`.chip button`))
+	Do(t, tab, chromedp.Click(`.chip button[aria-label^=Remove]`))
 	waitFor(t, tab, "no filter", `document.querySelector('.chip') === null && !location.search.includes('f=')`)
 	waitFor(t, tab, "the unfiltered dashboard", dashboardLoaded)
 	checkTopStats(t, tab, f, rng, nil)
+
+	// The filter dialog: any dimension and condition; the condition of a
+	// chip negates with a click.
+	Do(t, tab, chromedp.Click(`.chips .button`))
+	waitFor(t, tab, "the filter dialog", `document.querySelector('dialog.filter-dialog[open] select[name=dimension]') !== null`)
+	setField(t, tab, `dialog select[name=dimension]`, "event:page", "change")
+	setField(t, tab, `dialog select[name=operator]`, "contains", "change")
+	Do(t, tab, chromedp.SendKeys(`dialog input[name=value]`, "doc"), chromedp.Click(`dialog button[type=submit]`))
+	waitFor(t, tab, "the contains chip", `document.querySelector('.chip[data-filter="event:page|doc"][data-op=contains]') !== null && !document.querySelector('dialog[open]')`)
+	waitFor(t, tab, "the page-filtered dashboard", dashboardLoaded)
+	checkTopStats(t, tab, f, rng, [][]any{{"contains", "event:page", []string{"doc"}}})
+	Do(t, tab, chromedp.Click(`.chip .op`))
+	waitFor(t, tab, "the negated chip", `document.querySelector('.chip[data-filter="event:page|doc"][data-op=contains_not]') !== null`)
+	waitFor(t, tab, "the negated dashboard", dashboardLoaded)
+	checkTopStats(t, tab, f, rng, [][]any{{"contains_not", "event:page", []string{"doc"}}})
+	checkPanel(t, tab, f, panelTabs[0], rng, [][]any{{"contains_not", "event:page", []string{"doc"}}})
+	Do(t, tab, chromedp.Click(`.chip button[aria-label^=Remove]`))
+	waitFor(t, tab, "no filter", `document.querySelector('.chip') === null`)
 
 	// The sites list shows last month's visitors.
 	Do(t, tab, chromedp.Click(`.topbar nav a[href="/sites"]`))
@@ -538,6 +556,14 @@ func TestFirstRun(t *testing.T) {
 	Do(t, tab, chromedp.Navigate(base+"/setup"))
 	waitFor(t, tab, "setup done", `document.querySelector('a.button[href="/login"]') !== null`)
 	pe.check(t)
+}
+
+// setField sets a form control's value as a person would, firing event
+// (input or change) so the page sees it.
+func setField(t *testing.T, tab context.Context, sel, value, event string) {
+	t.Helper()
+	js := fmt.Sprintf(`(() => { const e = document.querySelector(%q); e.value = %q; return e.dispatchEvent(new Event(%q, {bubbles: true})) })()`, sel, value, event)
+	Eval[bool](t, tab, js)
 }
 
 func shot(t *testing.T, tab context.Context, name string) {

@@ -54,3 +54,14 @@ export function bucketLabel(label: string, interval: string): string {
   if (interval === 'month') return monthYear.format(d)
   return dayYear.format(d)
 }
+
+const regionNames = typeof Intl.DisplayNames === 'function' ? new Intl.DisplayNames(['en'], { type: 'region' }) : null
+
+// filterLabel shows a filter's value as its panel row did: countries by
+// name, not code.
+export function filterLabel(dim: string, value: string): string {
+  if (dim === 'visit:country' && regionNames && /^[A-Z]{2}$/.test(value)) {
+    try { return regionNames.of(value) || value } catch { return value }
+  }
+  return value
+}

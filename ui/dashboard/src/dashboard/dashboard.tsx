@@ -4,13 +4,14 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import * as api from '../api'
 import { navigate, useLocation } from '../router'
 import { t } from '../strings'
-import { change, dateRange as rangeText, isoDate, metric as formatMetric } from '../format'
+import { change, dateRange as rangeText, filterLabel, isoDate, metric as formatMetric } from '../format'
 import { ErrorBox, Skeleton } from '../components'
 import { useLoad } from '../load'
 import { Snippet } from '../pages/sites'
 import { Chart, type Series } from './chart'
 import { Panel } from './panels'
 import { DatePicker } from './datepicker'
+import { FilterDialog } from './filterdialog'
 import * as st from './state'
 
 interface Top { values: number[]; changes: (number | null)[]; range: [string, string]; previous?: [string, string]; everVisited: boolean }
@@ -114,17 +115,22 @@ export function Dashboard({ domain }: { domain: string }) {
         </div>
         <DatePicker state={state} range={top?.range} onChange={go} />
       </div>
-      {state.filters.length > 0 && (
-        <ul class="chips" aria-label={t.filters}>
-          {state.filters.map(([op, dim, values], i) => (
-            <li class="chip" key={dim} data-filter={`${dim}|${values[0]}`}>
-              <span>{t.dimensions[dim] || dim} {op === 'is' ? t.filterIs : t.filterIsNot} <strong>{filterLabel(dim, values[0])}</strong></span>
-              <button type="button" aria-label={t.removeFilter(`${t.dimensions[dim] || dim} ${filterLabel(dim, values[0])}`)} onClick={() => removeFilter(i)}>×</button>
+      <ul class="chips" aria-label={t.filters}>
+        <li><FilterDialog domain={domain} base={base} state={state} onAdd={addFilter} /></li>
+        {state.filters.map(([op, dim, values], i) => {
+          const label = `${t.dimensions[dim] || dim} ${t.ops[op]} ${filterLabel(dim, values[0])}`
+          return (
+            <li class="chip" key={dim} data-filter={`${dim}|${values[0]}`} data-op={op}>
+              <span>{t.dimensions[dim] || dim}{' '}
+                <button type="button" class="op" title={t.negate(label)} aria-label={t.negate(label)}
+                  onClick={() => go({ ...state, filters: state.filters.map((f, j) => (j === i ? [st.negated(f[0]), f[1], f[2]] : f)) })}>{t.ops[op]}</button>
+                {' '}<strong>{filterLabel(dim, values[0])}</strong></span>
+              <button type="button" aria-label={t.removeFilter(label)} onClick={() => removeFilter(i)}>×</button>
             </li>
-          ))}
-          {state.filters.length > 1 && <li><button type="button" class="link" onClick={() => go({ ...state, filters: [] })}>{t.clearFilters}</button></li>}
-        </ul>
-      )}
+          )
+        })}
+        {state.filters.length > 1 && <li><button type="button" class="link" onClick={() => go({ ...state, filters: [] })}>{t.clearFilters}</button></li>}
+      </ul>
       {newSite && (
         <section class="card empty-site">
           <h2>{t.noDataYet(domain)}</h2>
@@ -195,17 +201,6 @@ function LiveVisitors({ domain }: { domain: string }) {
   }, [domain])
   if (n === null) return null
   return <span class="live" data-live={n}><span class="live-dot" aria-hidden="true" />{t.liveVisitors(n)}</span>
-}
-
-const regionNames = typeof Intl.DisplayNames === 'function' ? new Intl.DisplayNames(['en'], { type: 'region' }) : null
-
-// filterLabel shows a filter's value as its panel row did: countries by
-// name, not code.
-function filterLabel(dim: string, value: string): string {
-  if (dim === 'visit:country' && regionNames && /^[A-Z]{2}$/.test(value)) {
-    try { return regionNames.of(value) || value } catch { return value }
-  }
-  return value
 }
 
 function StatChange({ metric, value }: { metric: string; value: number | null | undefined }) {

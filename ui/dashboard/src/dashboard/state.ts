@@ -18,6 +18,15 @@ export interface State {
   tabs: Record<string, string>
 }
 
+// filterOps are the operators the filter dialog and the URL know; a goal
+// takes only the first two.
+export const filterOps = ['is', 'is_not', 'contains', 'contains_not']
+
+// negated turns "is" into "is not" and back (likewise contains).
+export function negated(op: string): string {
+  return op.endsWith('_not') ? op.slice(0, -4) : op + '_not'
+}
+
 export const tabGroups = ['pages', 'sources', 'locations', 'devices', 'goals'] as const
 
 const dateRe = /^\d{4}-\d{2}-\d{2}$/
@@ -30,7 +39,7 @@ export function parse(params: URLSearchParams): State {
   const filters: Filter[] = []
   for (const f of params.getAll('f')) {
     const [op, dim, ...rest] = f.split('|')
-    if ((op === 'is' || op === 'is_not') && dim && rest.length) filters.push([op, dim, [rest.join('|')]])
+    if (filterOps.includes(op) && dim && rest.length) filters.push([op, dim, [rest.join('|')]])
   }
   const metric = params.get('metric') || 'visitors'
   const tabs: Record<string, string> = {}
