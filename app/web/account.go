@@ -24,8 +24,20 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// Sign-in attempts allowed per minute, per email and per client address.
-const signInPerMinute = 5
+// accountLimits are the rate limits of the account endpoints, by kind:
+// each attempt counts against the client address and, where the request
+// names an account, against that account too. Beyond them: 429 with
+// Retry-After.
+var accountLimits = map[string]struct {
+	limit store.Limit
+	what  string // "sign-in attempts", for the answer
+}{
+	"login":    {store.PerMinute(5), "sign-in attempts"},
+	"setup":    {store.PerMinute(5), "setup attempts"},
+	"signup":   {store.Limit{Rate: 5, Period: time.Hour, Burst: 5}, "sign-ups"},
+	"password": {store.PerMinute(5), "password changes"},
+	"totp":     {store.PerMinute(5), "two-factor changes"},
+}
 
 // accountMaxBody bounds a sign-in or setup body: an email and a password
 // of at most 1,024 characters, JSON-escaped.
@@ -137,7 +149,7 @@ func toUserJSON(u store.User) userJSON {
 // server cannot be claimed by whoever finds it first.
 func (h *accountHandler) setup(c echo.Context) error {
 	ctx := c.Request().Context()
-	if err := h.limit(c, "setup", "", "setup attempts"); err != nil {
+	if err := h.limit(c, "setup", ""); err != nil {
 		return err
 	}
 	var in credentialsJSON
@@ -234,7 +246,7 @@ func (h *accountHandler) registrationMode() string {
 // users is claimed through the setup link only.
 func (h *accountHandler) signup(c echo.Context) error {
 	ctx := c.Request().Context()
-	if err := h.limit(c, "signup", "", "sign-up attempts"); err != nil {
+	if err := h.limit(c, "signup", ""); err != nil {
 		return err
 	}
 	var in credentialsJSON
@@ -286,7 +298,7 @@ func (h *accountHandler) login(c echo.Context) error {
 		return err
 	}
 	email := strings.ToLower(strings.TrimSpace(in.Email))
-	if err := h.limit(c, "login", email, "sign-in attempts"); err != nil {
+	if err := h.limit(c, "login", email); err != nil {
 		return err
 	}
 	invalid := apiError(http.StatusUnauthorized, "invalid_credentials", "wrong email or password")
@@ -324,13 +336,17 @@ func (h *accountHandler) checkPassword(user store.User, password string) bool {
 	return ok
 }
 
-// limit counts one attempt of kind against the client address and, when
-// email is not empty, against the email (hashed: limiter keys may sit in
-// Redis, which is no place for addresses). A failing limiter lets the
-// attempt through, as for API keys.
-func (h *accountHandler) limit(c echo.Context, kind, email, what string) error {
+// limit counts one attempt of kind (see accountLimits) against the
+// client address and, when email is not empty, against the email (hashed:
+// limiter keys may sit in Redis, which is no place for addresses). A
+// failing limiter lets the attempt through, as for API keys.
+func (h *accountHandler) limit(c echo.Context, kind, email string) error {
 	if h.limiter == nil {
 		return nil
+	}
+	lim, ok := accountLimits[kind]
+	if !ok {
+		panic("web: no rate limit for " + kind)
 	}
 	ctx := c.Request().Context()
 	keys := []string{kind + ":ip:" + c.RealIP()}
@@ -340,7 +356,7 @@ func (h *accountHandler) limit(c echo.Context, kind, email, what string) error {
 	}
 	var retry time.Duration
 	for _, k := range keys {
-		a, err := h.limiter.Allow(ctx, k, store.PerMinute(signInPerMinute))
+		a, err := h.limiter.Allow(ctx, k, lim.limit)
 		if err != nil {
 			h.auth.logger.Warn("rate limiter failed; letting the attempt through", "err", err)
 			continue
@@ -350,7 +366,15 @@ func (h *accountHandler) limit(c echo.Context, kind, email, what string) error {
 		}
 	}
 	if retry > 0 {
-		return rateLimited(fmt.Sprintf("more than %d %s a minute", signInPerMinute, what), retry)
+		per := "a minute"
+		if lim.limit.Period == time.Hour {
+			per = "an hour"
+		}
+		from := "from here"
+		if email != "" {
+			from = "from here or for this account"
+		}
+		return rateLimited(fmt.Sprintf("more than %d %s %s %s", lim.limit.Rate, lim.what, per, from), retry)
 	}
 	return nil
 }
@@ -478,7 +502,7 @@ func (h *accountHandler) changePassword(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.limit(c, "password", user.Email, "password changes"); err != nil {
+	if err := h.limit(c, "password", user.Email); err != nil {
 		return err
 	}
 	var in struct {

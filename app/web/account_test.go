@@ -376,7 +376,7 @@ func TestLoginRateLimit(t *testing.T) {
 	t.Run("per email", func(t *testing.T) {
 		at := newAccountTest(t, accountOptions{limited: true})
 		at.user(t, "ada@example.com", "correct horse battery", false)
-		for i := range signInPerMinute {
+		for i := range accountLimits["login"].limit.Burst {
 			attempt(at, "ada@example.com", "192.0.2."+strconv.Itoa(i+1)).want(t, "attempt", 401, "invalid_credentials")
 		}
 		r := attempt(at, "ADA@example.com", "192.0.2.100")
@@ -392,7 +392,7 @@ func TestLoginRateLimit(t *testing.T) {
 	})
 	t.Run("per address", func(t *testing.T) {
 		at := newAccountTest(t, accountOptions{limited: true})
-		for i := range signInPerMinute {
+		for i := range accountLimits["login"].limit.Burst {
 			attempt(at, "user"+strconv.Itoa(i)+"@example.com", "198.51.100.7").want(t, "attempt", 401, "invalid_credentials")
 		}
 		attempt(at, "someone@example.com", "198.51.100.7").want(t, "attempt past the limit", http.StatusTooManyRequests, "rate_limited")

@@ -74,7 +74,7 @@ func (h *accountHandler) totpSetup(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.limit(c, "totp", user.Email, "two-factor changes"); err != nil {
+	if err := h.limit(c, "totp", user.Email); err != nil {
 		return err
 	}
 	var in struct {
@@ -123,7 +123,7 @@ func (h *accountHandler) totpEnable(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.limit(c, "totp", user.Email, "two-factor changes"); err != nil {
+	if err := h.limit(c, "totp", user.Email); err != nil {
 		return err
 	}
 	var in struct {
@@ -171,7 +171,7 @@ func (h *accountHandler) totpDisable(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.limit(c, "totp", user.Email, "two-factor changes"); err != nil {
+	if err := h.limit(c, "totp", user.Email); err != nil {
 		return err
 	}
 	var in struct {
