@@ -286,5 +286,35 @@ func (a *App) Rollup(ctx context.Context) error {
 	if n > 0 {
 		a.Logger.Info("rolled up settled days", "site_days", n, "took", time.Since(start).Round(time.Millisecond))
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	gr, ok := a.Events.(goalRollupper)
+	if !ok {
+		return nil
+	}
+	sites, err := a.DB.ListSites(ctx)
+	if err != nil {
+		return err
+	}
+	for _, site := range sites {
+		stored, err := a.DB.ListGoals(ctx, site.ID)
+		if err != nil {
+			return err
+		}
+		goals := make([]store.Goal, len(stored))
+		for i, g := range stored {
+			goals[i] = g.Goal
+		}
+		if _, err := gr.RollupGoals(ctx, site.ID, goals); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// goalRollupper is implemented by events stores that also roll up goal
+// completions of settled days.
+type goalRollupper interface {
+	RollupGoals(ctx context.Context, site int64, goals []store.Goal) (int, error)
 }

@@ -104,7 +104,12 @@ func TestRollupJob(t *testing.T) {
 	if err := ta.Events.Append(t.Context(), events); err != nil {
 		t.Fatal(err)
 	}
+	if r := ta.do(t, "PUT", "/api/v1/sites/goals", `{"site_id":"example.com","goal_type":"page","page_path":"/docs/**"}`,
+		"Content-Type", "application/json", "Authorization", "Bearer "+ta.admin); r.status != 200 {
+		t.Fatalf("PUT goal = %d %s", r.status, r.body)
+	}
 	bodies := []string{
+		`{"site_id":"example.com","metrics":["visitors","events","conversion_rate"],"date_range":["2026-03-01","2026-03-07"],"dimensions":["event:goal"]}`,
 		`{"site_id":"example.com","metrics":["visitors","visits","bounce_rate","visit_duration"],"date_range":["2026-03-01","2026-03-07"]}`,
 		`{"site_id":"example.com","metrics":["visitors","percentage"],"date_range":["2026-03-01","2026-03-07"],"dimensions":["visit:source"]}`,
 		`{"site_id":"example.com","metrics":["visitors","pageviews"],"date_range":["2026-03-01","2026-03-07"],"dimensions":["event:page"]}`,

@@ -55,6 +55,7 @@ func Compact(ctx context.Context, path string, opts Options) (before, after int6
 		"UPDATE fresh.queue_position SET seq = (SELECT seq FROM main.queue_position)",
 		"INSERT INTO fresh.rollup_days SELECT * FROM main.rollup_days ORDER BY site_id, vday",
 		"INSERT INTO fresh.rollup_visits SELECT * FROM main.rollup_visits ORDER BY site_id, dim, vday",
+		"INSERT INTO fresh.rollup_goals SELECT * FROM main.rollup_goals ORDER BY site_id, goal, vday",
 		"DETACH fresh",
 	}
 	for _, q := range steps {

@@ -3,6 +3,7 @@ package duckdb
 import (
 	"errors"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -284,5 +285,24 @@ func TestRollupUsed(t *testing.T) {
 	}
 	if n, err := s.Rollup(t.Context(), from.AddDate(0, 0, 10)); err != nil || n != 0 {
 		t.Errorf("second Rollup = %d, %v; want nothing left to do", n, err)
+	}
+
+	// Goals: computed per rolled day once, then read by the goals panel.
+	gq := store.Query{SiteID: 1, From: from, To: from.AddDate(0, 0, 10), Metrics: []string{"visitors", "conversion_rate"},
+		Dimensions: []string{store.DimGoal}, Goals: storetest.Goals}
+	if n, err := s.RollupGoals(t.Context(), 1, storetest.Goals); err != nil || n != 9*len(storetest.Goals) {
+		t.Fatalf("RollupGoals = %d, %v; want a row per rolled day (March 1–9) and goal (%d)", n, err, 9*len(storetest.Goals))
+	}
+	if n, err := s.RollupGoals(t.Context(), 1, storetest.Goals); err != nil || n != 0 {
+		t.Errorf("second RollupGoals = %d, %v; want nothing left to do", n, err)
+	}
+	plan, err := s.plan(t.Context(), gq)
+	if err != nil || !strings.Contains(plan.sql, "rollup_goals") {
+		t.Fatalf("goal query after RollupGoals: %v, reads goal rollups: %v", err, strings.Contains(plan.sql, "rollup_goals"))
+	}
+	// A goal added later is computed from raw events until it is rolled up.
+	gq.Goals = append(slices.Clone(storetest.Goals), store.Goal{Name: "About", Page: "/about"})
+	if plan, err := s.plan(t.Context(), gq); err != nil || strings.Contains(plan.sql, "rollup_goals") {
+		t.Errorf("with a goal not rolled up: %v, reads goal rollups: %v", err, strings.Contains(plan.sql, "rollup_goals"))
 	}
 }

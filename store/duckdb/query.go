@@ -138,6 +138,15 @@ func ceilMilli(t time.Time) int64 {
 
 // plan compiles q, from rollups where they cover part of its range.
 func (s *Store) plan(ctx context.Context, q store.Query) (compiled, error) {
+	if goalBreakdown(q) {
+		days, err := s.goalRolledDays(ctx, q)
+		if err != nil {
+			return compiled{}, fmt.Errorf("rolled-up goal days: %w", err)
+		}
+		if len(days) > 0 {
+			return compileGoalsRolled(q, days)
+		}
+	}
 	if rollable(q) {
 		days, err := s.rolledDays(ctx, q.SiteID, q.From, q.To)
 		if err != nil {
