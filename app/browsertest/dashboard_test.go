@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
@@ -320,6 +321,8 @@ func TestDashboard(t *testing.T) {
 	for _, p := range panelTabs {
 		checkPanel(t, tab, f, p, `"30d"`, nil)
 	}
+	checkDetails(t, tab, f)
+
 	// Panel tabs are part of the URL; put them back to the defaults.
 	for _, g := range []string{"pages", "sources", "locations", "devices", "goals"} {
 		Do(t, tab, chromedp.Click(fmt.Sprintf(`.panel[data-panel=%s] .tab:nth-child(1)`, g)))
@@ -556,6 +559,91 @@ func TestFirstRun(t *testing.T) {
 	Do(t, tab, chromedp.Navigate(base+"/setup"))
 	waitFor(t, tab, "setup done", `document.querySelector('a.button[href="/login"]') !== null`)
 	pe.check(t)
+}
+
+// checkDetails opens the top pages' details and checks a page of rows, the
+// total, sorting, search and the CSV download against the API.
+func checkDetails(t *testing.T, tab context.Context, f *Footfall) {
+	t.Helper()
+	Do(t, tab, chromedp.Click(`.panel[data-panel=pages] .tab:nth-child(1)`), chromedp.Click(`.panel[data-panel=pages] .details-open`))
+	metrics := []string{"visitors", "pageviews", "time_on_page", "scroll_depth"}
+	ask := func(order, search string, limit int) query.Response {
+		q := map[string]any{
+			"site_id": "example.com", "metrics": metrics, "date_range": "30d", "dimensions": []string{"event:page"},
+			"order_by": [][]string{{order, "desc"}}, "pagination": map[string]int{"limit": limit}, "include": map[string]bool{"total_rows": true},
+		}
+		if search != "" {
+			q["filters"] = [][]any{{"contains", "event:page", []string{search}}}
+		}
+		body, _ := json.Marshal(q)
+		return apiQuery(t, f, string(body))
+	}
+	rows := func(r query.Response) string {
+		var out []string
+		for _, row := range r.Results {
+			out = append(out, fmt.Sprintf("%s=%v/%v", row.Dimensions[0], row.Metrics[0], row.Metrics[1]))
+		}
+		return strings.Join(out, "\n")
+	}
+	shown := func(what string, want query.Response) {
+		t.Helper()
+		waitFor(t, tab, what, fmt.Sprintf(`document.querySelector('dialog.details [data-total]') !== null && document.querySelector('dialog.details [data-total]').dataset.total === '%v' &&
+			document.querySelectorAll('dialog.details tbody tr').length === %d`, want.Meta["total_rows"], len(want.Results)))
+		got := Eval[string](t, tab, `[...document.querySelectorAll('dialog.details tbody tr')].map((tr) => tr.dataset.value + '=' +
+			tr.querySelector('[data-metric=visitors]').dataset.raw + '/' + tr.querySelector('[data-metric=pageviews]').dataset.raw).join('\n')`)
+		if got != rows(want) {
+			t.Errorf("details, %s:\n%s\nAPI says\n%s", what, got, rows(want))
+		}
+	}
+	shown("by visitors", ask("visitors", "", 50))
+	Do(t, tab, chromedp.Click(`dialog.details .sort[data-sort=pageviews]`))
+	shown("by pageviews", ask("pageviews", "", 50))
+	Do(t, tab, chromedp.SendKeys(`dialog.details input[name=search]`, "doc"))
+	shown("search doc", ask("pageviews", "doc", 50))
+
+	dir := t.TempDir()
+	if _, err := chromedp.CallBrowser(tab, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+		Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: dir,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	Do(t, tab, chromedp.Click(`dialog.details .details-tools .button`))
+	var csv []byte
+	deadline := time.Now().Add(10 * time.Second)
+	for len(csv) == 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+		csv, _ = os.ReadFile(filepath.Join(dir, "example.com-pages.csv"))
+	}
+	want := "Page,visitors,pageviews,time_on_page,scroll_depth\n"
+	for _, r := range ask("pageviews", "doc", 10000).Results {
+		var cells []string
+		for _, m := range r.Metrics {
+			cells = append(cells, strconv.FormatFloat(m, 'f', -1, 64))
+		}
+		want += r.Dimensions[0] + "," + strings.Join(cells, ",") + "\n"
+	}
+	if string(csv) != want {
+		t.Errorf("CSV download:\n%s\nwant\n%s", csv, want)
+	}
+	Do(t, tab, chromedp.Click(`dialog.details .details-head .icon`))
+	waitFor(t, tab, "the details closed", `document.querySelector('dialog.details') === null`)
+
+	// Every other tab's details open with rows and no error.
+	for _, p := range panelTabs[1:] {
+		sel := fmt.Sprintf(`.panel[data-panel=%s]`, p.group)
+		Do(t, tab, chromedp.Click(fmt.Sprintf(`%s .tab:nth-child(%d)`, sel, tabIndex(p)+1)))
+		waitFor(t, tab, p.tab+" rows", fmt.Sprintf(`document.querySelector('%s .panel-body[data-tab=%s]') !== null && document.querySelector('%s .skeleton') === null`, sel, p.tab, sel))
+		if Eval[int](t, tab, fmt.Sprintf(`document.querySelectorAll('%s .rows li').length`, sel)) == 0 {
+			continue
+		}
+		Do(t, tab, chromedp.Click(sel+` .details-open`))
+		waitFor(t, tab, p.tab+" details", `document.querySelector('dialog.details tbody tr') !== null || document.querySelector('dialog.details .error') !== null`)
+		if msg := Eval[string](t, tab, `(document.querySelector('dialog.details .error') || {innerText: ''}).innerText`); msg != "" {
+			t.Errorf("details of %s/%s: %s", p.group, p.tab, msg)
+		}
+		Do(t, tab, chromedp.Click(`dialog.details .details-head .icon`))
+		waitFor(t, tab, "the details closed", `document.querySelector('dialog.details') === null`)
+	}
 }
 
 // setField sets a form control's value as a person would, firing event

@@ -97,7 +97,19 @@ export const t = {
     bounce_rate: 'Bounce rate',
     visit_duration: 'Visit duration',
   } as Record<string, string>,
-  columns: { visitors: 'Visitors', events: 'Events', conversion_rate: 'CR' } as Record<string, string>,
+  columns: {
+    visitors: 'Visitors', visits: 'Visits', pageviews: 'Pageviews', events: 'Events', conversion_rate: 'CR',
+    bounce_rate: 'Bounce rate', visit_duration: 'Visit duration', time_on_page: 'Time on page', scroll_depth: 'Scroll depth',
+  } as Record<string, string>,
+  details: 'Details',
+  detailsOf: (panel: string) => `${panel}: details`,
+  close: 'Close',
+  search: 'Search',
+  downloadCSV: 'Download CSV',
+  none: '(none)',
+  previousPage: 'Previous',
+  nextPage: 'Next',
+  pageOf: (page: number, pages: number, rows: string) => `Page ${page} of ${pages} · ${rows} rows`,
   noGoals: (domain: string) => `No goal completions in this period. Goals count visits to pages or custom events: add one with “footfall goal add --site ${domain} --event Signup”.`,
 
   panels: {

@@ -5,6 +5,8 @@ import { t } from '../strings'
 import { number } from '../format'
 import { ErrorBox, Skeleton } from '../components'
 import { useLoad } from '../load'
+import { useState } from 'preact/hooks'
+import { Details } from './details'
 import { activeTab, panels, type State } from './state'
 
 const rowsShown = 9
@@ -22,6 +24,7 @@ export function Panel({ group, base, state, onTab, onFilter }: {
   const extra: api.Filter[] = []
   if (tab.hideEmpty) extra.push(['is_not', tab.dims[0], ['']])
   if (tab.exclude) extra.push(['is_not', tab.dims[0], tab.exclude])
+  const [details, setDetails] = useState(false)
   const { data, error, retry } = useLoad(key, (signal) => api.query({
     ...base, metrics, dimensions: tab.dims,
     ...(extra.length ? { filters: [...(base.filters || []), ...extra] } : {}),
@@ -69,6 +72,11 @@ export function Panel({ group, base, state, onTab, onFilter }: {
           </ol>
         )}
       </div>
+      <div class="panel-foot" style={rows && rows.length > 0 ? undefined : { visibility: 'hidden' }}>
+        <button type="button" class="link details-open" onClick={() => setDetails(true)}>{t.details}</button>
+      </div>
+      {details && <Details title={t.detailsOf(t.panels[tab.id] || t.dimensions[tab.filter])} base={base} tab={tab} extra={extra}
+        onClose={() => setDetails(false)} onFilter={onFilter} />}
     </section>
   )
 }
