@@ -224,6 +224,7 @@ func (a *App) WebDeps(assets fs.FS) (web.Deps, error) {
 		Accounts:       a.DB,
 		SecretKey:      secret,
 		Registration:   a.Config.Registration,
+		AdminTOTP:      a.Config.AdminTOTP == "required",
 		Device:         a.describeDevice,
 		Locate:         a.locate,
 		Sites:          a.DB,

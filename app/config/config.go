@@ -39,6 +39,7 @@ type Config struct {
 	Mode         string `env:"FOOTFALL_MODE" def:"selfhost" help:"selfhost, or saas: public signup, plans, quotas, billing; needs the three server backends"`
 	SecretKey    string `env:"FOOTFALL_SECRET_KEY" secret:"yes" help:"derives the first-run setup token and the key that encrypts two-factor secrets; keep it, and share it between replicas (default: generated once into the data dir)"`
 	Registration string `env:"FOOTFALL_REGISTRATION" def:"invite" help:"who may sign up at /api/auth/signup: open, invite (invitations only) or closed; the owner is always created through the first-run setup"`
+	AdminTOTP    string `env:"FOOTFALL_ADMIN_2FA" def:"optional" help:"required: administrators use nothing but their account settings (and their API keys do not work) until they turn on two-factor sign-in; optional: each user decides"`
 
 	SMTPURL  string `env:"FOOTFALL_SMTP_URL" secret:"url" help:"smtp://user:pass@host:587 (default: mail is logged, not sent)"`
 	MailFrom string `env:"FOOTFALL_MAIL_FROM" help:"sender address of outgoing mail"`

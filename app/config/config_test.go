@@ -78,6 +78,8 @@ func TestValidate(t *testing.T) {
 		{[]string{"FOOTFALL_ADDR=8000"}, "FOOTFALL_ADDR"},
 		{[]string{"FOOTFALL_EVENTS_URL=mysql://x"}, "FOOTFALL_EVENTS_URL"},
 		{[]string{"FOOTFALL_REGISTRATION=maybe"}, "FOOTFALL_REGISTRATION"},
+		{[]string{"FOOTFALL_ADMIN_2FA=yes"}, "FOOTFALL_ADMIN_2FA"},
+		{[]string{"FOOTFALL_ADMIN_2FA=required"}, ""},
 		{[]string{"FOOTFALL_TRUSTED_PROXIES=10.0.0.0/8, 192.168.1.1"}, ""},
 		{[]string{"FOOTFALL_TRUSTED_PROXIES=10.0.0.0/33"}, "FOOTFALL_TRUSTED_PROXIES"},
 		{[]string{"FOOTFALL_DOMAIN=https://stats.example.com"}, "bare host name"},

@@ -79,6 +79,9 @@ func (c Config) Validate() error {
 	default:
 		bad("FOOTFALL_MODE %q must be selfhost or saas", c.Mode)
 	}
+	if c.AdminTOTP != "optional" && c.AdminTOTP != "required" {
+		bad("FOOTFALL_ADMIN_2FA %q must be optional or required", c.AdminTOTP)
+	}
 	switch c.Registration {
 	case "open", "invite", "closed":
 	default:

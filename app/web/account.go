@@ -76,6 +76,9 @@ type userJSON struct {
 	Email string `json:"email"`
 	Admin bool   `json:"admin"`
 	TOTP  bool   `json:"totp_enabled"` // two-factor sign-in is on
+	// TOTPRequired: an administrator who must turn two-factor on before
+	// anything else works (FOOTFALL_ADMIN_2FA=required).
+	TOTPRequired bool `json:"totp_required"`
 }
 
 // meJSON is the answer of /me, setup and login.
@@ -430,6 +433,7 @@ func (h *accountHandler) meFor(ctx context.Context, user store.User, s store.Ses
 	}
 	u := toUserJSON(user)
 	u.TOTP = t.Enabled
+	u.TOTPRequired = h.auth.adminTOTP && user.Admin && !t.Enabled
 	return meJSON{User: u, CSRFToken: s.CSRFToken}, nil
 }
 

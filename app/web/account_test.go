@@ -35,6 +35,7 @@ type accountOptions struct {
 	limited bool   // rate-limit sign-in (an in-process limiter)
 	// registration is FOOTFALL_REGISTRATION (default invite).
 	registration string
+	adminTOTP    bool // FOOTFALL_ADMIN_2FA=required
 }
 
 func newAccountTest(t testing.TB, o accountOptions) *accountTest {
@@ -59,6 +60,7 @@ func newAccountTest(t testing.TB, o accountOptions) *accountTest {
 		SecretKey:    testSecret,
 		BaseURL:      o.baseURL,
 		Registration: o.registration,
+		AdminTOTP:    o.adminTOTP,
 		Registry:     prometheus.NewRegistry(),
 		// httptest's requests come from 192.0.2.1 (TEST-NET-1).
 		Locate: func(ip string) string { return map[string]string{"192.0.2.1": "Testville, ZZ"}[ip] },

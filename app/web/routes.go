@@ -16,7 +16,7 @@ func routes(e *echo.Echo, d Deps) {
 	e.POST("/api/event", ev.post)
 	e.OPTIONS("/api/event", ev.preflight)
 
-	au := &authenticator{creds: d.Credentials, accounts: d.Accounts, logger: d.Logger}
+	au := &authenticator{creds: d.Credentials, accounts: d.Accounts, logger: d.Logger, adminTOTP: d.AdminTOTP}
 	if d.APIRateLimit > 0 && d.Limiter != nil {
 		au.limiter = d.Limiter
 		au.limit = store.Limit{Rate: d.APIRateLimit, Period: time.Hour, Burst: d.APIRateLimit}

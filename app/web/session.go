@@ -75,18 +75,46 @@ type authenticator struct {
 	limiter  store.Limiter // nil: no rate limit on keys
 	limit    store.Limit
 	logger   *slog.Logger
+	// adminTOTP refuses administrators the APIs, by key or session, until
+	// they turn on two-factor sign-in (FOOTFALL_ADMIN_2FA=required); their
+	// account endpoints stay open so that they can.
+	adminTOTP bool
 }
 
 // user authenticates c by API key or session (see authenticator).
 func (a *authenticator) user(c echo.Context) (store.User, error) {
+	var u store.User
+	var err error
 	if h := c.Request().Header.Get("Authorization"); h != "" || a.accounts == nil {
-		return a.apiKey(c.Request().Context(), h)
+		u, err = a.apiKey(c.Request().Context(), h)
+	} else if u, _, err = a.session(c); errors.Is(err, errSignedOut) {
+		err = errUnauthorized
 	}
-	u, _, err := a.session(c)
-	if errors.Is(err, errSignedOut) {
-		return store.User{}, errUnauthorized
+	if err != nil {
+		return store.User{}, err
 	}
-	return u, err
+	if need, err := a.needsTOTP(c.Request().Context(), u); err != nil {
+		return store.User{}, err
+	} else if need {
+		return store.User{}, errTOTPSetupRequired
+	}
+	return u, nil
+}
+
+var errTOTPSetupRequired = apiError(http.StatusForbidden, "totp_setup_required",
+	"administrators must turn on two-factor sign-in first (account settings, or POST /api/auth/totp/setup)")
+
+// needsTOTP reports whether u is an administrator who must turn on
+// two-factor sign-in before using the APIs.
+func (a *authenticator) needsTOTP(ctx context.Context, u store.User) (bool, error) {
+	if !a.adminTOTP || !u.Admin || a.accounts == nil {
+		return false, nil
+	}
+	t, err := a.accounts.TOTP(ctx, u.ID)
+	if err != nil {
+		return false, err
+	}
+	return !t.Enabled, nil
 }
 
 // apiKey resolves a Bearer API key to its user.

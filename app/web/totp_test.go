@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/footfallhq/footfall/app/auth"
+	"github.com/footfallhq/footfall/store"
 )
 
 // TestTwoFactor walks two-factor sign-in through set-up, confirmation,
@@ -95,4 +96,50 @@ func TestTwoFactor(t *testing.T) {
 		t.Errorf("disable answered %s, want totp_enabled false", r.body)
 	}
 	at.login(t, "ada@example.com", "correct horse battery") // no code needed any more
+}
+
+// TestAdminTOTPRequired: with FOOTFALL_ADMIN_2FA=required an administrator
+// without two-factor sign-in can reach only their account endpoints —
+// their session and their API key get 403 elsewhere — until they turn it
+// on; other users are not affected.
+func TestAdminTOTPRequired(t *testing.T) {
+	at := newAccountTest(t, accountOptions{adminTOTP: true})
+	root := at.user(t, "root@example.com", "correct horse battery", true)
+	at.user(t, "ada@example.com", "correct horse battery", false)
+	key, prefix, hash := auth.NewAPIKey()
+	if _, err := at.db.CreateAPIKey(t.Context(), store.APIKey{UserID: root.ID, Prefix: prefix, Hash: hash}); err != nil {
+		t.Fatal(err)
+	}
+	withKey := func() *http.Request {
+		r := req("GET", "/api/v1/sites", "")
+		r.Header.Set("Authorization", "Bearer "+key)
+		return r
+	}
+	r := at.send(t, req("POST", "/api/auth/login", `{"email":"root@example.com","password":"correct horse battery"}`), nil)
+	b, me := r.signedIn(t, "admin login", "root@example.com")
+	if !me.User.TOTPRequired {
+		t.Errorf("admin without two-factor: /me user = %+v, want totp_required", me.User)
+	}
+	at.send(t, req("GET", "/api/v1/sites", ""), &b).want(t, "admin session without two-factor", http.StatusForbidden, "totp_setup_required")
+	at.send(t, withKey(), nil).want(t, "admin key without two-factor", http.StatusForbidden, "totp_setup_required")
+	ada := at.login(t, "ada@example.com", "correct horse battery")
+	at.send(t, req("GET", "/api/v1/sites", ""), &ada).want(t, "a non-admin without two-factor", http.StatusOK, "")
+
+	// The account endpoints stay open, so the admin can turn it on.
+	if left := 30 - time.Now().Unix()%30; left < 5 {
+		time.Sleep(time.Duration(left) * time.Second)
+	}
+	r = at.send(t, req("POST", "/api/auth/totp/setup", `{"password":"correct horse battery"}`), &b)
+	var setup struct{ Secret string }
+	if r.status != http.StatusOK || json.Unmarshal([]byte(r.body), &setup) != nil {
+		t.Fatalf("totp setup = %d %s", r.status, r.body)
+	}
+	secret, _ := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(setup.Secret)
+	r = at.send(t, req("POST", "/api/auth/totp/enable", `{"code":"`+auth.TOTPCode(secret, auth.TOTPStep(time.Now()))+`"}`), &b)
+	renewed, me := r.signedIn(t, "totp enable", "root@example.com")
+	if me.User.TOTPRequired || !me.User.TOTP {
+		t.Errorf("after enabling: user = %+v, want totp_enabled and not totp_required", me.User)
+	}
+	at.send(t, req("GET", "/api/v1/sites", ""), &renewed).want(t, "admin session with two-factor", http.StatusOK, "")
+	at.send(t, withKey(), nil).want(t, "admin key with two-factor", http.StatusOK, "")
 }

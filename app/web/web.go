@@ -46,6 +46,7 @@ type Deps struct {
 	Accounts     Accounts
 	SecretKey    string // derives the first-run setup token (auth.SetupToken)
 	Registration string // FOOTFALL_REGISTRATION: open, invite (default) or closed
+	AdminTOTP    bool   // FOOTFALL_ADMIN_2FA=required: administrators need two-factor first
 	// Device and Locate describe a new session for the sessions list:
 	// the browser ("Firefox 140 on Linux") and where the address is
 	// ("Berlin, DE"; "" when unknown). nil: the User-Agent shortened, and
