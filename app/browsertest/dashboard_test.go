@@ -598,6 +598,7 @@ func checkDetails(t *testing.T, tab context.Context, f *Footfall) {
 	shown("by visitors", ask("visitors", "", 50))
 	Do(t, tab, chromedp.Click(`dialog.details .sort[data-sort=pageviews]`))
 	shown("by pageviews", ask("pageviews", "", 50))
+	shot(t, tab, "details")
 	Do(t, tab, chromedp.SendKeys(`dialog.details input[name=search]`, "doc"))
 	shown("search doc", ask("pageviews", "doc", 50))
 
