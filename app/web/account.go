@@ -188,6 +188,7 @@ func (h *accountHandler) setup(c echo.Context) error {
 		return err
 	}
 	h.hasUsers.Store(true)
+	h.audit(c, "owner account created at setup", user.ID)
 	return h.signIn(c, user)
 }
 
@@ -288,6 +289,7 @@ func (h *accountHandler) signup(c echo.Context) error {
 	} else if err != nil {
 		return err
 	}
+	h.audit(c, "account created at sign-up", user.ID)
 	return h.signIn(c, user)
 }
 
@@ -312,17 +314,32 @@ func (h *accountHandler) login(c echo.Context) error {
 	user, err := h.db.UserByEmail(ctx, email)
 	if errors.Is(err, store.ErrNotFound) {
 		auth.CheckNoPassword(in.Password)
+		h.audit(c, "sign-in refused", 0, "reason", "unknown email")
 		return invalid
 	} else if err != nil {
 		return err
 	}
 	if !h.checkPassword(user, in.Password) {
+		h.audit(c, "sign-in refused", user.ID, "reason", "wrong password")
 		return invalid
 	}
 	if err := h.secondFactor(ctx, user, in.Code); err != nil {
+		if errors.Is(err, errInvalidCode) {
+			h.audit(c, "sign-in refused", user.ID, "reason", "wrong second-factor code")
+		}
 		return err
 	}
+	h.audit(c, "signed in", user.ID)
 	return h.signIn(c, user)
+}
+
+// audit logs an account event for the operator: what happened, to which
+// user (0: none), and the request id to find the request by. Never an
+// email, address or secret: the log is not the place for them.
+func (h *accountHandler) audit(c echo.Context, event string, userID int64, attrs ...any) {
+	attrs = append([]any{"event", event, "user_id", userID,
+		"request_id", c.Response().Header().Get(echo.HeaderXRequestID)}, attrs...)
+	h.auth.logger.Info("account: "+event, attrs...)
 }
 
 // checkPassword reports whether password is the user's. A user without a
@@ -491,6 +508,7 @@ func (h *accountHandler) logoutEverywhere(c echo.Context) error {
 	if err := h.db.DeleteUserSessions(c.Request().Context(), user.ID); err != nil {
 		return err
 	}
+	h.audit(c, "signed out everywhere", user.ID)
 	h.clearCookie(c)
 	return c.NoContent(http.StatusNoContent)
 }
@@ -531,6 +549,7 @@ func (h *accountHandler) changePassword(c echo.Context) error {
 	if err := h.db.DeleteUserSessions(ctx, user.ID); err != nil {
 		return err
 	}
+	h.audit(c, "password changed; every session ended", user.ID)
 	return h.signIn(c, user)
 }
 

@@ -35,7 +35,8 @@ type accountOptions struct {
 	limited bool   // rate-limit sign-in (an in-process limiter)
 	// registration is FOOTFALL_REGISTRATION (default invite).
 	registration string
-	adminTOTP    bool // FOOTFALL_ADMIN_2FA=required
+	adminTOTP    bool      // FOOTFALL_ADMIN_2FA=required
+	log          io.Writer // where the handler logs; default nowhere
 }
 
 func newAccountTest(t testing.TB, o accountOptions) *accountTest {
@@ -52,8 +53,11 @@ func newAccountTest(t testing.TB, o accountOptions) *accountTest {
 	if o.baseURL == "" {
 		o.baseURL = "http://localhost:8000"
 	}
+	if o.log == nil {
+		o.log = io.Discard
+	}
 	d := Deps{
-		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logger:       slog.New(slog.NewTextHandler(o.log, nil)),
 		Credentials:  db,
 		Accounts:     db,
 		Sites:        db,
@@ -722,5 +726,36 @@ func TestLoginTiming(t *testing.T) {
 	known, unknown := fastest("ada@example.com"), fastest("nobody@example.com")
 	if unknown < known/4 {
 		t.Errorf("login with an unknown email took %v, a wrong password %v: the unknown email is told apart by timing", unknown, known)
+	}
+}
+
+// TestAccountAudit: account events are logged with the user id and the
+// request id, never with an email, an address or a password.
+func TestAccountAudit(t *testing.T) {
+	var log strings.Builder
+	at := newAccountTest(t, accountOptions{log: &log})
+	u := at.user(t, "ada@example.com", "correct horse battery", false)
+	at.send(t, req("POST", "/api/auth/login", `{"email":"ada@example.com","password":"wrong horse battery"}`), nil)
+	at.send(t, req("POST", "/api/auth/login", `{"email":"nobody@example.com","password":"wrong horse battery"}`), nil)
+	b := at.login(t, "ada@example.com", "correct horse battery")
+	at.send(t, req("POST", "/api/auth/logout-everywhere", ""), &b)
+	got := log.String()
+	id := "user_id=" + strconv.FormatInt(u.ID, 10)
+	for _, want := range []string{
+		`event="sign-in refused" ` + id + " request_id=",
+		`reason="wrong password"`,
+		`event="sign-in refused" user_id=0`,
+		`reason="unknown email"`,
+		`event="signed in" ` + id,
+		`event="signed out everywhere" ` + id,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("log lacks %q:\n%s", want, got)
+		}
+	}
+	for _, secret := range []string{"ada@example.com", "nobody@", "horse", "192.0.2.1", b.token, b.csrf} {
+		if strings.Contains(got, secret) {
+			t.Errorf("log contains %q:\n%s", secret, got)
+		}
 	}
 }

@@ -159,6 +159,7 @@ func (h *accountHandler) totpEnable(c echo.Context) error {
 	if err := h.db.EnableTOTP(ctx, user.ID, hashes); err != nil {
 		return err
 	}
+	h.audit(c, "two-factor sign-in turned on; every session ended", user.ID)
 	return h.renew(c, user, map[string]any{"recovery_codes": codes})
 }
 
@@ -200,6 +201,7 @@ func (h *accountHandler) totpDisable(c echo.Context) error {
 	if err := h.db.DisableTOTP(ctx, user.ID); err != nil {
 		return err
 	}
+	h.audit(c, "two-factor sign-in turned off; every session ended", user.ID)
 	return h.renew(c, user, nil)
 }
 
