@@ -180,8 +180,8 @@ func (a *App) jobs() []jobs.Job {
 			Run: func(ctx context.Context) error { return a.Salts.Rotate(ctx, time.Now()) }},
 		{Name: "session_sweep", Schedule: jobs.Every(time.Minute), Timeout: time.Minute,
 			Run: func(context.Context) error { a.Sessions.Sweep(time.Now()); return nil }},
-		// A visitor day settles two days after it begins; hourly keeps the
-		// raw part of queries to those two days plus at most an hour.
+		// A visitor day is rolled up once over and quiet for an hour;
+		// hourly keeps the raw part of queries to about today.
 		{Name: "rollup", Schedule: jobs.Every(time.Hour), Timeout: 30 * time.Minute, Run: a.Rollup},
 		// Expired sign-in sessions are refused when used; this only keeps
 		// the table from growing with abandoned ones.

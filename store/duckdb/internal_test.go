@@ -273,8 +273,9 @@ func TestRollupUsed(t *testing.T) {
 	if err != nil || strings.Contains(before.sql, "rollup_visits") {
 		t.Fatalf("before Rollup: %v, sql reads rollups: %v", err, strings.Contains(before.sql, "rollup_visits"))
 	}
-	// Days settle two days after they begin: with "now" on day 10, days
-	// up to 8 are rolled up.
+	// Days are rolled up once over and quiet for an hour: with "now" at
+	// the start of day 10, day 9 (its visits run past midnight) is not;
+	// days 0–8 are.
 	n, err := s.Rollup(t.Context(), from.AddDate(0, 0, 10))
 	if err != nil || n < 3*8 {
 		t.Fatalf("Rollup = %d, %v; want 8 days of 3 sites", n, err)
@@ -299,6 +300,10 @@ func TestRollupUsed(t *testing.T) {
 	plan, err := s.plan(t.Context(), gq)
 	if err != nil || !strings.Contains(plan.sql, "rollup_goals") {
 		t.Fatalf("goal query after RollupGoals: %v, reads goal rollups: %v", err, strings.Contains(plan.sql, "rollup_goals"))
+	}
+	// Two hours into day 10, day 9 has been quiet for an hour.
+	if n, err := s.Rollup(t.Context(), from.AddDate(0, 0, 10).Add(2*time.Hour)); err != nil || n != 3 {
+		t.Errorf("Rollup two hours later = %d, %v; want day 9 of the 3 sites", n, err)
 	}
 	// A goal added later is computed from raw events until it is rolled up.
 	gq.Goals = append(slices.Clone(storetest.Goals), store.Goal{Name: "About", Page: "/about"})

@@ -14,10 +14,12 @@ import (
 // dayMillis is the length of a visitor day.
 const dayMillis = 86_400_000
 
-// settledDays is how long after its start a visitor day may still gain
-// events: its salt continues visits across midnight and is deleted 48
-// hours after the day began.
-const settledDays = 2
+// A visitor day is rolled up once it is over and quiet: its salt only
+// continues visits across midnight, and a visit ends after 30 idle
+// minutes, so an hour without events for it means no more will come
+// (a late one, replayed from the queue after an outage, drops the
+// rollup again: see unroll).
+const quietFor = time.Hour
 
 // eventRolledDims are the event dimensions rolled up, summed over events
 // rather than visits.
@@ -36,13 +38,14 @@ func rolledDims() []string {
 	return append(dims, store.DimExitPage)
 }
 
-// Rollup builds the rollups of every visitor day that settled before
-// before and has none yet, for every site, in one transaction. It returns
+// Rollup builds the rollups of every visitor day that ended before the
+// day of before, has had no events for quietFor before before, and has
+// none yet, for every site, in one transaction. It returns
 // how many (site, visitor day) pairs it rolled up. A scheduled job calls
 // it; queries use rollups where they give the same answer (see
 // compileRolled) and read raw events elsewhere.
 func (s *Store) Rollup(ctx context.Context, before time.Time) (int, error) {
-	last := before.UnixMilli()/dayMillis - settledDays // the newest settled visitor day
+	today := before.UnixMilli() / dayMillis
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -53,8 +56,9 @@ func (s *Store) Rollup(ctx context.Context, before time.Time) (int, error) {
 	if _, err := tx.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE new_days AS
 		SELECT e.site_id, e.visitor_id >> 32 AS vday, min(e.ts) AS min_ts, max(e.ts) AS max_ts
 		FROM events e ANTI JOIN rollup_days d ON d.site_id = e.site_id AND d.vday = e.visitor_id >> 32
-		WHERE e.visitor_id >> 32 <= ?
-		GROUP BY ALL`, last); err != nil {
+		WHERE e.visitor_id >> 32 < ?
+		GROUP BY ALL
+		HAVING max(e.ts) < ?`, today, before.Add(-quietFor).UnixMilli()); err != nil {
 		return 0, fmt.Errorf("duckdb: rollup: find visitor days: %w", err)
 	}
 	var n int
@@ -128,13 +132,13 @@ func (s *Store) Rollup(ctx context.Context, before time.Time) (int, error) {
 // replayed after a long outage) would make them wrong. The next Rollup
 // builds them again.
 func unroll(ctx context.Context, exec func(ctx context.Context, query string, args ...any) error, events []store.Event, now time.Time) error {
-	settled := now.UnixMilli()/dayMillis - settledDays
+	today := now.UnixMilli() / dayMillis
 	type key struct{ site, vday int64 }
 	seen := map[key]bool{}
 	for i := range events {
 		vd := int64(events[i].VisitorID >> 32)
-		if vd > settled {
-			continue // not settled: cannot have a rollup yet
+		if vd >= today {
+			continue // not over: cannot have a rollup yet
 		}
 		k := key{events[i].SiteID, vd}
 		if seen[k] {
