@@ -181,9 +181,13 @@ func user(ctx context.Context, e *Env, cfg config.Config, args []string) error {
 			return err
 		}
 		tw := tabwriter.NewWriter(e.Stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "EMAIL\tADMIN\tCREATED")
+		fmt.Fprintln(tw, "EMAIL\tADMIN\t2FA\tCREATED")
 		for _, u := range users {
-			fmt.Fprintf(tw, "%s\t%t\t%s\n", u.Email, u.Admin, u.CreatedAt.Format(time.DateOnly))
+			t, err := a.DB.TOTP(ctx, u.ID)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(tw, "%s\t%t\t%t\t%s\n", u.Email, u.Admin, t.Enabled, u.CreatedAt.Format(time.DateOnly))
 		}
 		return tw.Flush()
 	default:

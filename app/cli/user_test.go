@@ -77,7 +77,9 @@ func TestResetTwoFactor(t *testing.T) {
 		t.Fatal(err)
 	}
 	runSteps(t, dir, []cliStep{
+		{[]string{"user", "list"}, 0, []string{"2FA", "ada@example.com  false  true"}},
 		{[]string{"user", "reset-2fa", "--email", "ada@example.com"}, 0, []string{"two-factor sign-in of ada@example.com turned off"}},
+		{[]string{"user", "list"}, 0, []string{"ada@example.com  false  false"}},
 		{[]string{"user", "reset-2fa", "--email", "nobody@example.com"}, 1, []string{"user nobody@example.com"}},
 	})
 	if tf, err := db.TOTP(ctx, u.ID); err != nil || tf.Enabled || tf.Sealed != nil {
