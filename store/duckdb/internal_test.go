@@ -302,8 +302,12 @@ func TestRollupUsed(t *testing.T) {
 		t.Fatalf("goal query after RollupGoals: %v, reads goal rollups: %v", err, strings.Contains(plan.sql, "rollup_goals"))
 	}
 	// Two hours into day 10, day 9 has been quiet for an hour.
-	if n, err := s.Rollup(t.Context(), from.AddDate(0, 0, 10).Add(2*time.Hour)); err != nil || n != 3 {
-		t.Errorf("Rollup two hours later = %d, %v; want day 9 of the 3 sites", n, err)
+	if n, err := s.Rollup(t.Context(), from.AddDate(0, 0, 10).Add(2*time.Hour)); err != nil || n < 1 || n > 3 {
+		t.Errorf("Rollup two hours later = %d, %v; want day 9 of the sites with visits that day", n, err)
+	}
+	day9 := from.AddDate(0, 0, 9).Unix() / 86400
+	if days, err := s.rolledDays(t.Context(), 1, from, from.AddDate(0, 0, 11)); err != nil || !slices.Contains(days, day9) {
+		t.Errorf("site 1's rolled days %v, %v; want day 9 (%d) among them", days, err, day9)
 	}
 	// A goal added later is computed from raw events until it is rolled up.
 	gq.Goals = append(slices.Clone(storetest.Goals), store.Goal{Name: "About", Page: "/about"})
