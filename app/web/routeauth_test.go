@@ -3,11 +3,13 @@ package web
 import (
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/footfallhq/footfall/app/auth"
 	"github.com/footfallhq/footfall/store"
 )
 
@@ -97,15 +99,27 @@ func TestRoutesAuthenticate(t *testing.T) {
 	}
 }
 
-// TestSiteRoutesIsolated: a signed-in user gets the same 404 for another
-// user's site on every route that takes a site, and the cases reach every
-// such route of the table (stats routes, which need the events store, are
-// checked in app.TestSessionOnStatsAPI).
-func TestSiteRoutesIsolated(t *testing.T) {
+// TestRoutesIsolated: a signed-in user gets the same 404 for another
+// user's site on every route that takes a site, and for another user's
+// session or API key on every route that takes one; and the cases reach
+// every route of the table that takes a site or an id (stats routes, which
+// need the events store, are checked in app.TestSessionOnStatsAPI).
+func TestRoutesIsolated(t *testing.T) {
 	at := newAccountTest(t, accountOptions{})
+	ctx := t.Context()
 	alice := at.user(t, "alice@example.com", "correct horse battery", false)
 	at.user(t, "bob@example.com", "correct horse battery", false)
-	if _, err := at.db.CreateSite(t.Context(), store.Site{Domain: "alice.example", TimeZone: "UTC", OwnerID: alice.ID}); err != nil {
+	if _, err := at.db.CreateSite(ctx, store.Site{Domain: "alice.example", TimeZone: "UTC", OwnerID: alice.ID}); err != nil {
+		t.Fatal(err)
+	}
+	aliceBrowser := at.login(t, "alice@example.com", "correct horse battery")
+	aliceSessions, err := at.db.ListSessions(ctx, alice.ID)
+	if err != nil || len(aliceSessions) != 1 {
+		t.Fatalf("alice's sessions: %v, %v", aliceSessions, err)
+	}
+	_, prefix, hash := auth.NewAPIKey()
+	aliceKey, err := at.db.CreateAPIKey(ctx, store.APIKey{UserID: alice.ID, Prefix: prefix, Hash: hash})
+	if err != nil {
 		t.Fatal(err)
 	}
 	bob := at.login(t, "bob@example.com", "correct horse battery")
@@ -120,11 +134,23 @@ func TestSiteRoutesIsolated(t *testing.T) {
 		r := at.send(t, req(tc.method, tc.path, tc.body), &bob)
 		r.want(t, "bob: "+tc.method+" "+tc.path, http.StatusNotFound, "site_not_found")
 	}
+	for _, tc := range []struct{ path, code string }{
+		{"/api/auth/sessions/" + strconv.FormatInt(aliceSessions[0].ID, 10), "session_not_found"},
+		{"/api/auth/keys/" + strconv.FormatInt(aliceKey.ID, 10), "key_not_found"},
+	} {
+		at.send(t, req("DELETE", tc.path, ""), &bob).want(t, "bob: DELETE "+tc.path, http.StatusNotFound, tc.code)
+	}
+	if status, _ := at.me(t, &aliceBrowser); status != http.StatusOK {
+		t.Errorf("alice's session after bob's calls: GET /me = %d, want 200", status)
+	}
+	if keys, _ := at.db.ListAPIKeys(ctx, alice.ID); len(keys) != 1 {
+		t.Errorf("alice's keys after bob's calls: %v", keys)
+	}
 	for _, r := range apiRoutes(at.h) {
 		key := r.Method + " " + r.Path
-		takesSite := strings.HasPrefix(r.Path, "/api/v1/sites/")
-		if takesSite && !hit[key] {
-			t.Errorf("route %s takes a site but no isolation case reaches it: add one to routeCases", key)
+		takesObject := strings.HasPrefix(r.Path, "/api/v1/sites/") || strings.Contains(r.Path, "/:")
+		if takesObject && !hit[key] {
+			t.Errorf("route %s takes a site or an id but no isolation case reaches it: add one", key)
 		}
 	}
 }
