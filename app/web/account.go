@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -13,6 +14,7 @@ import (
 	"net/mail"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -433,6 +435,9 @@ func (h *accountHandler) startSession(c echo.Context, user store.User) (store.Se
 	if err != nil {
 		return store.Session{}, err
 	}
+	if err := h.trimSessions(c.Request().Context(), user.ID, now); err != nil {
+		return store.Session{}, err
+	}
 	c.SetCookie(&http.Cookie{
 		Name: sessionCookie, Value: token, Path: "/",
 		MaxAge:   int(sessionMax / time.Second),
@@ -440,6 +445,32 @@ func (h *accountHandler) startSession(c echo.Context, user store.User) (store.Se
 	})
 	noStore(c)
 	return s, nil
+}
+
+// maxSessionsPerUser bounds a user's live sessions: far more browsers
+// than a person uses, and a script that signs in on every run cannot grow
+// the table without bound between the hourly sweeps of expired ones.
+const maxSessionsPerUser = 50
+
+// trimSessions ends the user's least recently used sessions beyond
+// maxSessionsPerUser, and any expired ones it comes across.
+func (h *accountHandler) trimSessions(ctx context.Context, userID int64, now time.Time) error {
+	list, err := h.db.ListSessions(ctx, userID)
+	if err != nil || len(list) <= maxSessionsPerUser {
+		return err
+	}
+	slices.SortFunc(list, func(a, b store.Session) int {
+		return cmp.Or(b.LastSeenAt.Compare(a.LastSeenAt), cmp.Compare(b.ID, a.ID)) // newest first
+	})
+	for i, s := range list {
+		if i < maxSessionsPerUser && now.Before(s.ExpiresAt) {
+			continue
+		}
+		if err := h.db.DeleteSession(ctx, userID, s.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+	}
+	return nil
 }
 
 // meFor is the answer of /me for user signed in as s.

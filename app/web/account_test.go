@@ -759,3 +759,37 @@ func TestAccountAudit(t *testing.T) {
 		}
 	}
 }
+
+// TestSessionsBounded: signing in again and again keeps at most
+// maxSessionsPerUser sessions, ending the least recently used; the newest
+// stays signed in.
+func TestSessionsBounded(t *testing.T) {
+	at := newAccountTest(t, accountOptions{})
+	u := at.user(t, "ada@example.com", "correct horse battery", false)
+	old := time.Now().Add(-time.Hour)
+	for i := range maxSessionsPerUser {
+		_, hash := auth.NewSessionToken()
+		seen := old.Add(time.Duration(i) * time.Second)
+		if _, err := at.db.CreateSession(t.Context(), store.Session{UserID: u.ID, TokenHash: hash, CSRFToken: "c",
+			CreatedAt: seen, LastSeenAt: seen, ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	oldest, err := at.db.ListSessions(t.Context(), u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := at.login(t, "ada@example.com", "correct horse battery")
+	list, err := at.db.ListSessions(t.Context(), u.ID)
+	if err != nil || len(list) != maxSessionsPerUser {
+		t.Fatalf("sessions after one sign-in too many = %d, %v; want %d", len(list), err, maxSessionsPerUser)
+	}
+	for _, s := range list {
+		if s.ID == oldest[0].ID {
+			t.Errorf("the least recently used session %d survived", s.ID)
+		}
+	}
+	if status, _ := at.me(t, &b); status != http.StatusOK {
+		t.Errorf("the new session: GET /me = %d, want 200", status)
+	}
+}
