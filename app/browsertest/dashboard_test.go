@@ -430,6 +430,22 @@ func TestDashboard(t *testing.T) {
 	Do(t, tab, chromedp.Click(`.chip button[aria-label^=Remove]`))
 	waitFor(t, tab, "no filter", `document.querySelector('.chip') === null`)
 
+	// The performance page, with the same period.
+	Do(t, tab, chromedp.Click(`.site-nav a[href^="/example.com/performance"]`))
+	waitFor(t, tab, "the performance page", `location.pathname === '/example.com/performance' && document.querySelector('main.performance[data-ready=true]') !== null &&
+		document.querySelectorAll('.performance .skeleton').length === 0`)
+	if got := Eval[string](t, tab, `location.search`); !strings.Contains(got, "from="+from) {
+		t.Errorf("performance page lost the period: %s", got)
+	}
+	checkPerformance(t, tab, f, rng)
+	shot(t, tab, "performance-desktop")
+	Do(t, tab, chromedp.Click(`.vitals .stat[data-vital=inp]`))
+	waitFor(t, tab, "the INP chart", `location.search.includes('vital=inp') && document.querySelector('.chart-card h2').innerText.startsWith('Interaction') &&
+		document.querySelector('.chart-card .skeleton') === null && document.querySelector('.chart .u-series') !== null`)
+	if n := Eval[int](t, tab, `document.querySelectorAll('.chart .u-series').length`); n != 4 {
+		t.Errorf("vital chart has %d series (x included), want 4: p75 and the two thresholds", n)
+	}
+
 	// The sites list shows last month's visitors.
 	Do(t, tab, chromedp.Click(`.topbar nav a[href="/sites"]`))
 	waitFor(t, tab, "the sites list", `document.querySelector('.site-card[data-site="example.com"] .site-visitors') !== null`)
@@ -644,6 +660,65 @@ func checkDetails(t *testing.T, tab context.Context, f *Footfall) {
 		}
 		Do(t, tab, chromedp.Click(`dialog.details .details-head .icon`))
 		waitFor(t, tab, "the details closed", `document.querySelector('dialog.details') === null`)
+	}
+}
+
+// checkPerformance compares the vitals, their bands, the vitals by page
+// and the waterfall with the API.
+func checkPerformance(t *testing.T, tab context.Context, f *Footfall, dateRange string) {
+	t.Helper()
+	vitals := []string{"lcp", "inp", "cls", "fcp", "ttfb"}
+	var metrics []string
+	for _, v := range vitals {
+		metrics = append(metrics, v+"_p75", v+"_good", v+"_needs_improvement", v+"_poor")
+	}
+	body, _ := json.Marshal(map[string]any{"site_id": "example.com", "metrics": metrics, "date_range": json.RawMessage(dateRange)})
+	res := apiQuery(t, f, string(body))
+	if len(res.Results) == 0 {
+		t.Fatal("no vitals in the seeded data")
+	}
+	shown := Eval[map[string][]string](t, tab, `Object.fromEntries([...document.querySelectorAll('.vitals .stat')].map((b) =>
+		[b.dataset.vital, [b.dataset.value, ...[...b.querySelectorAll('.band')].map((x) => x.dataset.share)]]))`)
+	for i, v := range vitals {
+		want := res.Results[0].Metrics[i*4 : i*4+4]
+		got := shown[v]
+		if len(got) != 4 {
+			t.Errorf("vital %s shows %v, API says %v", v, got, want)
+			continue
+		}
+		for j := range want {
+			if g, err := strconv.ParseFloat(got[j], 64); err != nil || !near(g, want[j]) {
+				t.Errorf("vital %s shows %v, API says %v", v, got, want)
+				break
+			}
+		}
+	}
+	byPage, _ := json.Marshal(map[string]any{"site_id": "example.com", "date_range": json.RawMessage(dateRange),
+		"metrics": []string{"visitors", "lcp_p75", "inp_p75", "cls_p75", "fcp_p75", "ttfb_p75"}, "dimensions": []string{"event:page"},
+		"order_by": [][]string{{"visitors", "desc"}}, "pagination": map[string]int{"limit": 10}})
+	var want []string
+	for _, r := range apiQuery(t, f, string(byPage)).Results {
+		want = append(want, fmt.Sprintf("%s=%v/%v", r.Dimensions[0], r.Metrics[1], r.Metrics[5]))
+	}
+	got := Eval[[]string](t, tab, `[...document.querySelectorAll('.perf-table tbody tr')].map((tr) => tr.dataset.value + '=' +
+		tr.querySelector('[data-vital=lcp]').dataset.raw + '/' + tr.querySelector('[data-vital=ttfb]').dataset.raw)`)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("vitals by page:\n%s\nAPI says\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	phases, _ := json.Marshal(map[string]any{"site_id": "example.com", "date_range": json.RawMessage(dateRange),
+		"metrics": []string{"visitors", "dns_p75", "connect_p75", "tls_p75", "response_p75", "dom_p75", "load_p75"}, "dimensions": []string{"event:page"},
+		"order_by": [][]string{{"visitors", "desc"}}, "pagination": map[string]int{"limit": 8}})
+	want = nil
+	for _, r := range apiQuery(t, f, string(phases)).Results {
+		sum := 0.0
+		for _, m := range r.Metrics[1:] {
+			sum += m
+		}
+		want = append(want, fmt.Sprintf("%s=%v", r.Dimensions[0], sum))
+	}
+	got = Eval[[]string](t, tab, `[...document.querySelectorAll('.waterfall li')].map((li) => li.dataset.value + '=' + li.dataset.total)`)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("waterfall:\n%s\nAPI says\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
 

@@ -39,7 +39,7 @@ func TestDashboardServing(t *testing.T) {
 		return rec
 	}
 
-	for _, path := range []string{"/", "/login", "/setup?token=abc", "/sites", "/example.com", "/example.com?period=7d&f=is%7Cvisit:country%7CDE"} {
+	for _, path := range []string{"/", "/login", "/setup?token=abc", "/sites", "/example.com", "/example.com?period=7d&f=is%7Cvisit:country%7CDE", "/example.com/performance?vital=inp"} {
 		r := get(path)
 		body := r.Body.String()
 		if r.Code != 200 || !strings.Contains(body, `<div id="app">`) ||
@@ -94,6 +94,8 @@ func TestDashboardServing(t *testing.T) {
 		{"/api/v2/query", 405},
 		{"/no/such/page", 404},
 		{"/example.com/no-such-tab", 404},
+		{"/api/performance", 404},
+		{"/js/performance", 404},
 	} {
 		if r := get(tt.path); r.Code != tt.status || strings.Contains(r.Body.String(), `<div id="app">`) {
 			t.Errorf("GET %s = %d %.100s, want %d and no shell", tt.path, r.Code, r.Body.String(), tt.status)

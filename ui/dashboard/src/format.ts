@@ -47,6 +47,15 @@ export function dateRange(from: string, to: string): string {
   return `${sameYear ? day.format(a) : dayYear.format(a)} – ${dayYear.format(b)}`
 }
 
+const shortDay = new Intl.DateTimeFormat('en', { day: 'numeric', month: 'short', timeZone: 'UTC' })
+
+// axisDate labels a chart tick (unix seconds, UTC) of a day, week or
+// month bucket.
+export function axisDate(seconds: number, interval: string): string {
+  const d = new Date(seconds * 1000)
+  return interval === 'month' ? monthYear.format(d) : shortDay.format(d)
+}
+
 // bucketLabel names a chart bucket ("2026-11-23", "2026-11-23 14:00:00").
 export function bucketLabel(label: string, interval: string): string {
   const d = utcDate(label)

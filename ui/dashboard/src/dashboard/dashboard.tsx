@@ -12,6 +12,7 @@ import { Chart, type Series } from './chart'
 import { Panel } from './panels'
 import { DatePicker } from './datepicker'
 import { FilterDialog } from './filterdialog'
+import { SiteNav } from './sitenav'
 import * as st from './state'
 
 interface Top { values: number[]; changes: (number | null)[]; range: [string, string]; previous?: [string, string]; everVisited: boolean }
@@ -111,6 +112,7 @@ export function Dashboard({ domain }: { domain: string }) {
       <div class="dash-head">
         <div class="site-head">
           <h1 class="site-title">{domain}</h1>
+          <SiteNav domain={domain} active="traffic" />
           {site && <LiveVisitors domain={domain} />}
         </div>
         <DatePicker state={state} range={top?.range} onChange={go} />
