@@ -289,13 +289,24 @@ func (a *App) Rollup(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	gr, ok := a.Events.(goalRollupper)
-	if !ok {
-		return nil
-	}
 	sites, err := a.DB.ListSites(ctx)
 	if err != nil {
 		return err
+	}
+	if sr, ok := a.Events.(seriesRollupper); ok {
+		for _, site := range sites {
+			tz := site.TimeZone
+			if tz == "" {
+				tz = "UTC"
+			}
+			if _, err := sr.RollupSeries(ctx, site.ID, tz); err != nil {
+				return err
+			}
+		}
+	}
+	gr, ok := a.Events.(goalRollupper)
+	if !ok {
+		return nil
 	}
 	for _, site := range sites {
 		stored, err := a.DB.ListGoals(ctx, site.ID)
@@ -311,6 +322,12 @@ func (a *App) Rollup(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// seriesRollupper is implemented by events stores that also roll up daily
+// series in a site's zone.
+type seriesRollupper interface {
+	RollupSeries(ctx context.Context, site int64, tz string) (int, error)
 }
 
 // goalRollupper is implemented by events stores that also roll up goal

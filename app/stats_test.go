@@ -111,6 +111,7 @@ func TestRollupJob(t *testing.T) {
 	bodies := []string{
 		`{"site_id":"example.com","metrics":["visitors","events","conversion_rate"],"date_range":["2026-03-01","2026-03-07"],"dimensions":["event:goal"]}`,
 		`{"site_id":"example.com","metrics":["visitors","visits","bounce_rate","visit_duration"],"date_range":["2026-03-01","2026-03-07"]}`,
+		`{"site_id":"example.com","metrics":["visitors","pageviews","bounce_rate"],"date_range":["2026-03-01","2026-03-07"],"dimensions":["time:day"]}`,
 		`{"site_id":"example.com","metrics":["visitors","percentage"],"date_range":["2026-03-01","2026-03-07"],"dimensions":["visit:source"]}`,
 		`{"site_id":"example.com","metrics":["visitors","pageviews"],"date_range":["2026-03-01","2026-03-07"],"dimensions":["event:page"]}`,
 	}

@@ -309,6 +309,18 @@ func TestRollupUsed(t *testing.T) {
 	if days, err := s.rolledDays(t.Context(), 1, from, from.AddDate(0, 0, 11)); err != nil || !slices.Contains(days, day9) {
 		t.Errorf("site 1's rolled days %v, %v; want day 9 (%d) among them", days, err, day9)
 	}
+	// The daily series, in the zone it was rolled up for.
+	sq := store.Query{SiteID: 1, From: from, To: from.AddDate(0, 0, 10), TimeZone: "Europe/Berlin", Metrics: []string{"visitors", "bounce_rate"}, Dimensions: []string{"time:day"}}
+	if n, err := s.RollupSeries(t.Context(), 1, "Europe/Berlin"); err != nil || n == 0 {
+		t.Fatalf("RollupSeries = %d, %v", n, err)
+	}
+	if plan, err := s.plan(t.Context(), sq); err != nil || !strings.Contains(plan.sql, "rollup_series") {
+		t.Errorf("series after RollupSeries: %v, reads series rollups: %v", err, err == nil && strings.Contains(plan.sql, "rollup_series"))
+	}
+	sq.TimeZone = "Asia/Tokyo"
+	if plan, err := s.plan(t.Context(), sq); err != nil || strings.Contains(plan.sql, "rollup_series") {
+		t.Errorf("series in another zone: %v, reads series rollups: %v", err, err == nil && strings.Contains(plan.sql, "rollup_series"))
+	}
 	// A goal added later is computed from raw events until it is rolled up.
 	gq.Goals = append(slices.Clone(storetest.Goals), store.Goal{Name: "About", Page: "/about"})
 	if plan, err := s.plan(t.Context(), gq); err != nil || strings.Contains(plan.sql, "rollup_goals") {

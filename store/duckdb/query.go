@@ -147,6 +147,15 @@ func (s *Store) plan(ctx context.Context, q store.Query) (compiled, error) {
 			return compileGoalsRolled(q, days)
 		}
 	}
+	if seriesRollable(q) {
+		days, err := s.seriesRolledDays(ctx, q)
+		if err != nil {
+			return compiled{}, fmt.Errorf("rolled-up series days: %w", err)
+		}
+		if len(days) > 0 {
+			return compileSeriesRolled(q, days)
+		}
+	}
 	if rollable(q) {
 		days, err := s.rolledDays(ctx, q.SiteID, q.From, q.To)
 		if err != nil {

@@ -145,7 +145,7 @@ func unroll(ctx context.Context, exec func(ctx context.Context, query string, ar
 			continue
 		}
 		seen[k] = true
-		for _, table := range []string{"rollup_visits", "rollup_goals", "rollup_days"} {
+		for _, table := range []string{"rollup_visits", "rollup_goals", "rollup_series", "rollup_days"} {
 			if err := exec(ctx, "DELETE FROM "+table+" WHERE site_id = ? AND vday = ?", k.site, k.vday); err != nil {
 				return fmt.Errorf("drop rollups of site %d day %d: %w", k.site, k.vday, err)
 			}
