@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
@@ -526,7 +527,18 @@ func startBare(t *testing.T) string {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(web.New(deps))
-	t.Cleanup(srv.Close)
+	bctx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	b := a.Batcher()
+	b.Interval = 10 * time.Millisecond
+	go func() { done <- b.Run(bctx, 5*time.Second) }()
+	t.Cleanup(func() {
+		srv.Close()
+		stop()
+		if err := <-done; err != nil {
+			t.Errorf("batcher: %v", err)
+		}
+	})
 	return srv.URL
 }
 
@@ -566,6 +578,25 @@ func TestFirstRun(t *testing.T) {
 	}
 	waitFor(t, tab, "empty panels", `document.querySelectorAll('.panel .panel-empty').length === 5`)
 	shot(t, tab, "dashboard-empty")
+
+	// "Check the installation" waits for the first event, then shows today.
+	Do(t, tab, chromedp.Click(`.empty-site .verify button`))
+	waitFor(t, tab, "the wait for a first event", `document.querySelector('.verify[data-verify=waiting]') !== null`)
+	req, err := http.NewRequest(http.MethodPost, base+"/api/event", strings.NewReader(`{"n":"pageview","u":"https://example.com/hello","d":"example.com"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("User-Agent", HumanUA)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("POST /api/event = %d", resp.StatusCode)
+	}
+	waitFor(t, tab, "today with the first visit", `new URLSearchParams(location.search).get('period') === 'day' &&
+		document.querySelector('.stat[data-metric=visitors]').dataset.value === '1' && document.querySelector('.panel[data-panel=pages] .rows li[data-value="/hello"]') !== null`)
 
 	// Setup is done once; an unknown site is said to be unknown.
 	Do(t, tab, chromedp.Navigate(base+"/"+url.PathEscape("nope.example")))

@@ -48,6 +48,10 @@ export const t = {
   copy: 'Copy',
   copied: 'Copied',
   openDashboard: 'Open the dashboard',
+  verify: 'Check the installation',
+  verifyWaiting: (domain: string) => `Waiting for the first visit… Open ${domain} in another tab.`,
+  verifyOk: (domain: string) => `Footfall is receiving events from ${domain}.`,
+  verifyTimeout: 'Nothing arrived yet. Is the snippet in the <head> of the page you opened, and does a content blocker stop it?',
 
   // Dashboard.
   siteNotFound: (domain: string) => `There is no site “${domain}”, or you may not see it.`,

@@ -8,6 +8,7 @@ import { change, dateRange as rangeText, filterLabel, isoDate, metric as formatM
 import { ErrorBox, Skeleton } from '../components'
 import { useLoad } from '../load'
 import { Snippet } from '../pages/sites'
+import { VerifyInstall } from '../verify'
 import { Chart, type Series } from './chart'
 import { Panel } from './panels'
 import { DatePicker } from './datepicker'
@@ -30,7 +31,10 @@ export function Dashboard({ domain }: { domain: string }) {
     site_id: domain, date_range: st.dateRange(state),
     ...(state.filters.length ? { filters: state.filters } : {}),
   }), [domain, JSON.stringify([st.dateRange(state), state.filters])])
-  const baseKey = JSON.stringify(base)
+  // version changes to load everything again with the same view (the first
+  // events of a new site arrived).
+  const [version, setVersion] = useState(0)
+  const baseKey = JSON.stringify([base, version])
 
   const topLoad = useLoad(site ? baseKey : null, async (signal) => {
     const r = await api.query({ ...base, metrics: st.topMetrics, include: { comparisons: { mode: 'previous_period' } } }, signal)
@@ -138,6 +142,11 @@ export function Dashboard({ domain }: { domain: string }) {
           <h2>{t.noDataYet(domain)}</h2>
           <p>{t.noDataYetHelp}</p>
           <Snippet domain={domain} />
+          <VerifyInstall domain={domain} onReceived={() => {
+            // The first events are today's, and preset ranges but "today" end yesterday.
+            if (state.period === 'day') setVersion((n) => n + 1)
+            else go({ ...state, period: 'day', from: '', to: '', interval: '' })
+          }} />
         </section>
       )}
       {topLoad.error ? <ErrorBox error={topLoad.error} onRetry={topLoad.retry} /> : null}
@@ -172,7 +181,7 @@ export function Dashboard({ domain }: { domain: string }) {
       {site && (
         <div class="panels">
           {st.tabGroups.map((g) => (
-            <Panel key={g} group={g} base={base} state={state}
+            <Panel key={g} group={g} base={base} version={version} state={state}
               onTab={(id) => go(st.withTab(state, g, id), true)} onFilter={addFilter} />
           ))}
         </div>

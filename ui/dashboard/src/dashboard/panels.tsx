@@ -11,16 +11,17 @@ import { activeTab, panels, type State } from './state'
 
 const rowsShown = 9
 
-export function Panel({ group, base, state, onTab, onFilter }: {
+export function Panel({ group, base, version, state, onTab, onFilter }: {
   group: string
   base: Omit<api.StatsQuery, 'metrics'>
+  version: number // a new value loads again
   state: State
   onTab: (id: string) => void
   onFilter: (f: api.Filter) => void
 }) {
   const tab = activeTab(state, group)
   const metrics = tab.metrics || ['visitors']
-  const key = JSON.stringify([base, tab.id, tab.filter])
+  const key = JSON.stringify([base, version, tab.id, tab.filter])
   const extra: api.Filter[] = []
   if (tab.hideEmpty) extra.push(['is_not', tab.dims[0], ['']])
   if (tab.exclude) extra.push(['is_not', tab.dims[0], tab.exclude])

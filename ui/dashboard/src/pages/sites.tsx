@@ -4,6 +4,7 @@ import * as api from '../api'
 import { t } from '../strings'
 import { number } from '../format'
 import { ErrorBox, Field, Skeleton, Sparkline } from '../components'
+import { VerifyInstall } from '../verify'
 
 export function Sites() {
   const [sites, setSites] = useState<api.Site[] | null>(null)
@@ -88,6 +89,7 @@ export function AddSite({ onCancel, onAdded }: { onCancel: () => void; onAdded: 
         <h2 id="snippet-title">{t.snippetTitle(added.domain)}</h2>
         <Snippet domain={added.domain} />
         <p class="muted">{t.snippetLead}</p>
+        <VerifyInstall domain={added.domain} />
         <a class="button" href={'/' + encodeURIComponent(added.domain)}>{t.openDashboard}</a>
       </section>
     )
