@@ -413,6 +413,28 @@ func TestDashboard(t *testing.T) {
 	waitFor(t, tab, "the unfiltered dashboard", dashboardLoaded)
 	checkTopStats(t, tab, f, rng, nil)
 
+	// r: the realtime view, the last 30 minutes. Seeded events only age out
+	// of it, so what it shows lies between two API answers around it.
+	realtime := func() float64 {
+		r := apiQuery(t, f, `{"site_id":"example.com","metrics":["visitors"],"date_range":"realtime"}`)
+		if len(r.Results) == 0 {
+			return 0
+		}
+		return r.Results[0].Metrics[0]
+	}
+	pre := realtime()
+	Do(t, tab, chromedp.KeyEvent("r"))
+	waitFor(t, tab, "the realtime view", `new URLSearchParams(location.search).get('period') === 'realtime' && document.querySelector('.realtime-note') !== null`)
+	waitFor(t, tab, "the realtime dashboard", dashboardLoaded)
+	shown, err := strconv.ParseFloat(Eval[string](t, tab, `document.querySelector('.stat[data-metric=visitors]').dataset.value`), 64)
+	if post := realtime(); err != nil || shown > pre || shown < post {
+		t.Errorf("realtime visitors = %v (%v), API said %v before and %v after", shown, err, pre, post)
+	}
+	Do(t, tab, chromedp.NavigateBack())
+	waitFor(t, tab, "back to the custom range", fmt.Sprintf(`location.search.includes('from=%s')`, from))
+	waitFor(t, tab, "the custom range again", dashboardLoaded)
+	checkTopStats(t, tab, f, rng, nil)
+
 	// The filter dialog: any dimension and condition; the condition of a
 	// chip negates with a click.
 	Do(t, tab, chromedp.Click(`.chips .button`))

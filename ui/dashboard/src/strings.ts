@@ -82,16 +82,17 @@ export const t = {
   intervals: { hour: 'Hours', day: 'Days', week: 'Weeks', month: 'Months' } as Record<string, string>,
   period: 'Period',
   periods: {
-    day: 'Today', '7d': 'Last 7 days', '30d': 'Last 30 days', month: 'This month',
+    realtime: 'Realtime (30 minutes)', day: 'Today', '7d': 'Last 7 days', '30d': 'Last 30 days', month: 'This month',
     '6mo': 'Last 6 months', '12mo': 'Last 12 months', custom: 'Custom range',
   } as Record<string, string>,
-  periodKeys: { day: 'D', '7d': '7', '30d': '3', month: 'M' } as Record<string, string>,
+  periodKeys: { realtime: 'R', day: 'D', '7d': '7', '30d': '3', month: 'M' } as Record<string, string>,
+  realtimeNote: 'The last 30 minutes, updated every 30 seconds.',
   from: 'From',
   to: 'To',
   apply: 'Apply',
   earlier: 'Earlier period',
   later: 'Later period',
-  shortcuts: 'Shortcuts: d today, 7 last 7 days, 3 last 30 days, m this month, ← → move the period',
+  shortcuts: 'Shortcuts: r realtime, d today, 7 last 7 days, 3 last 30 days, m this month, ← → move the period',
 
   metrics: {
     visitors: 'Unique visitors',

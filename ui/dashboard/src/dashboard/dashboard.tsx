@@ -35,6 +35,13 @@ export function Dashboard({ domain }: { domain: string }) {
   // events of a new site arrived).
   const [version, setVersion] = useState(0)
   const baseKey = JSON.stringify([base, version])
+  const realtime = state.period === 'realtime'
+  // The realtime view loads itself again every 30 seconds.
+  useEffect(() => {
+    if (!realtime) return
+    const timer = setInterval(() => { if (!document.hidden) setVersion((n) => n + 1) }, 30000)
+    return () => clearInterval(timer)
+  }, [realtime])
 
   const topLoad = useLoad(site ? baseKey : null, async (signal) => {
     const r = await api.query({ ...base, metrics: st.topMetrics, include: { comparisons: { mode: 'previous_period' } } }, signal)
@@ -49,14 +56,14 @@ export function Dashboard({ domain }: { domain: string }) {
       changes: row && row.comparison ? row.comparison.change : st.topMetrics.map(() => null),
       range: r.query.date_range, previous: r.query.comparison_date_range, everVisited,
     } as Top
-  })
+  }, realtime ? JSON.stringify(base) : undefined)
   const top = topLoad.data
 
   const interval = st.interval(state)
   const previousRange = state.compare && top?.previous ? [top.previous[0].slice(0, 10), top.previous[1].slice(0, 10)] as [string, string] : null
   // With the comparison on, the chart waits for the top stats to name the
   // previous period.
-  const seriesKey = site && (!state.compare || previousRange) ? JSON.stringify([baseKey, state.metric, interval, previousRange]) : null
+  const seriesKey = site && !realtime && (!state.compare || previousRange) ? JSON.stringify([baseKey, state.metric, interval, previousRange]) : null
   const seriesLoad = useLoad<Series>(seriesKey, async (signal) => {
     const q = (date_range: api.StatsQuery['date_range']) => api.query({
       ...base, date_range, metrics: [state.metric], dimensions: ['time:' + interval], include: { time_labels: true },
@@ -80,7 +87,7 @@ export function Dashboard({ domain }: { domain: string }) {
       const target = e.target as HTMLElement
       if (target.closest('input, select, textarea, [contenteditable]')) return
       const { state, top } = latest.current
-      const preset: Record<string, string> = { d: 'day', '7': '7d', '3': '30d', m: 'month' }
+      const preset: Record<string, string> = { r: 'realtime', d: 'day', '7': '7d', '3': '30d', m: 'month' }
       if (preset[e.key.toLowerCase()]) {
         go({ ...state, period: preset[e.key.toLowerCase()], from: '', to: '', interval: '' })
       } else if ((e.key === 'ArrowLeft' || e.key === 'ArrowRight') && top) {
@@ -112,7 +119,7 @@ export function Dashboard({ domain }: { domain: string }) {
   const newSite = !!top && !top.everVisited
 
   return (
-    <main class="page dashboard" data-ready={top && series ? 'true' : 'false'}>
+    <main class="page dashboard" data-ready={top && (series || realtime) ? 'true' : 'false'}>
       <div class="dash-head">
         <div class="site-head">
           <h1 class="site-title">{domain}</h1>
@@ -161,7 +168,7 @@ export function Dashboard({ domain }: { domain: string }) {
           </button>
         ))}
       </section>
-      <section class="card chart-card">
+      {realtime ? <p class="card muted realtime-note">{t.realtimeNote}</p> : <section class="card chart-card">
         <div class="chart-head">
           <label class="compare">
             <input type="checkbox" checked={state.compare} onChange={(e) => go({ ...state, compare: e.currentTarget.checked })} />
@@ -176,12 +183,12 @@ export function Dashboard({ domain }: { domain: string }) {
         </div>
         {seriesLoad.error ? <ErrorBox error={seriesLoad.error} onRetry={seriesLoad.retry} /> : null}
         {series ? <Chart series={series} metric={state.metric} interval={interval} rangeText={range} /> : !seriesLoad.error && <Skeleton height={260} />}
-      </section>
+      </section>}
       {state.filters.length > 0 && top && top.values[0] === 0 && <p class="empty muted">{t.noFilterMatch}</p>}
       {site && (
         <div class="panels">
           {st.tabGroups.map((g) => (
-            <Panel key={g} group={g} base={base} version={version} state={state}
+            <Panel key={g} group={g} base={base} version={version} keep={realtime} state={state}
               onTab={(id) => go(st.withTab(state, g, id), true)} onFilter={addFilter} />
           ))}
         </div>

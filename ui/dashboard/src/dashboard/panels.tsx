@@ -11,10 +11,11 @@ import { activeTab, panels, type State } from './state'
 
 const rowsShown = 9
 
-export function Panel({ group, base, version, state, onTab, onFilter }: {
+export function Panel({ group, base, version, keep, state, onTab, onFilter }: {
   group: string
   base: Omit<api.StatsQuery, 'metrics'>
   version: number // a new value loads again
+  keep: boolean // show the previous rows while a new version loads
   state: State
   onTab: (id: string) => void
   onFilter: (f: api.Filter) => void
@@ -30,7 +31,7 @@ export function Panel({ group, base, version, state, onTab, onFilter }: {
     ...base, metrics, dimensions: tab.dims,
     ...(extra.length ? { filters: [...(base.filters || []), ...extra] } : {}),
     order_by: [['visitors', 'desc']], pagination: { limit: rowsShown },
-  }, signal))
+  }, signal), keep ? JSON.stringify([base, tab.id, tab.filter]) : undefined)
   const rows = data ? data.results : null
   // A drilled-down tab names the value it breaks down, e.g. "Chrome 142".
   const parent = panels[group].find((p) => p.drill && p.drill.filter === tab.filter)

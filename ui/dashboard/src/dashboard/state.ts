@@ -4,7 +4,7 @@
 import type { Filter } from '../api'
 import { isoDate, utcDate } from '../format'
 
-export const periods = ['day', '7d', '30d', 'month', '6mo', '12mo'] as const
+export const periods = ['realtime', 'day', '7d', '30d', 'month', '6mo', '12mo'] as const
 export const topMetrics = ['visitors', 'visits', 'pageviews', 'views_per_visit', 'bounce_rate', 'visit_duration']
 
 export interface State {
@@ -77,7 +77,7 @@ function days(from: string, to: string): number {
 // being the default (the one the API would pick).
 export function intervals(s: State): string[] {
   switch (s.period) {
-    case 'day': return ['hour']
+    case 'realtime': case 'day': return ['hour']
     case '7d': return ['day', 'hour']
     case '30d': case 'month': return ['day', 'week']
     case '6mo': return ['month', 'week', 'day']
@@ -100,6 +100,7 @@ function lastOfMonth(d: Date): Date { return new Date(Date.UTC(d.getUTCFullYear(
 // the dates the API resolved it to. It returns null when moving forward
 // would only reach into the future.
 export function shift(s: State, resolved: [string, string], dir: number, today: string): State | null {
+  if (s.period === 'realtime') return null // always now
   const from = resolved[0].slice(0, 10), to = resolved[1].slice(0, 10)
   const f = utcDate(from), e = utcDate(to)
   let nf: Date, nt: Date
