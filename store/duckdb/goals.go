@@ -30,12 +30,10 @@ func goalCondition(b *builder, g store.Goal, from string) string {
 }
 
 // RollupGoals computes, for the site's rolled-up visitor days that lack
-// them, the completions of each goal. The rollup job calls it after Rollup
-// with the site's current goals. It returns how many (day, goal) rows it
-// wrote.
+// them, the completions of each goal, a day at a time (memory stays that
+// of one day). The rollup job calls it after Rollup with the site's
+// current goals. It returns how many (day, goal) rows it wrote.
 func (s *Store) RollupGoals(ctx context.Context, site int64, goals []store.Goal) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	total := 0
 	seen := map[string]bool{}
 	for _, g := range goals {
@@ -44,24 +42,57 @@ func (s *Store) RollupGoals(ctx context.Context, site int64, goals []store.Goal)
 			continue
 		}
 		seen[key] = true
-		var b builder
-		b.WriteString("INSERT INTO rollup_goals WITH d AS (SELECT vday FROM rollup_days WHERE site_id = " + b.param(site) +
-			" AND vday NOT IN (SELECT vday FROM rollup_goals WHERE site_id = " + b.param(site) + " AND goal = " + b.param(key) + "))" +
-			", e AS (SELECT visitor_id, session_id, name, pathname FROM events SEMI JOIN d ON d.vday = visitor_id >> 32 WHERE site_id = " +
-			b.param(site) + " AND name <> 'engagement')" +
-			", x AS (SELECT visitor_id >> 32 AS vday, count(DISTINCT visitor_id) AS visitors, count(DISTINCT session_id) AS visits, " +
-			"count(*) FILTER (WHERE name = 'pageview') AS pageviews, count(*) AS events FROM e WHERE ")
-		b.WriteString(goalCondition(&b, g, "e"))
-		b.WriteString(" GROUP BY ALL) SELECT " + b.param(site) + ", d.vday, " + b.param(key) +
-			", coalesce(visitors, 0), coalesce(visits, 0), coalesce(pageviews, 0), coalesce(events, 0) FROM d LEFT JOIN x USING (vday)")
-		res, err := s.db.ExecContext(ctx, b.String(), b.args...)
+		days, err := s.days(ctx, "SELECT vday FROM rollup_days WHERE site_id = ? AND vday NOT IN "+
+			"(SELECT vday FROM rollup_goals WHERE site_id = ? AND goal = ?) ORDER BY vday", site, site, key)
 		if err != nil {
 			return total, fmt.Errorf("duckdb: roll up goal %q of site %d: %w", key, site, err)
 		}
-		n, _ := res.RowsAffected()
-		total += int(n)
+		for _, day := range days {
+			n, err := s.rollupGoalDay(ctx, site, day, g)
+			if err != nil {
+				return total, fmt.Errorf("duckdb: roll up goal %q of site %d, day %d: %w", key, site, day, err)
+			}
+			total += n
+		}
 	}
 	return total, nil
+}
+
+func (s *Store) rollupGoalDay(ctx context.Context, site, day int64, g store.Goal) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var b builder
+	b.WriteString("INSERT INTO rollup_goals WITH e AS (SELECT visitor_id, session_id, name, pathname FROM events WHERE site_id = " +
+		b.param(site) + " AND visitor_id >= " + b.param(uint64(day)<<32) + " AND visitor_id < " + b.param(uint64(day+1)<<32) +
+		" AND name <> 'engagement')" +
+		", x AS (SELECT count(DISTINCT visitor_id) AS visitors, count(DISTINCT session_id) AS visits, " +
+		"count(*) FILTER (WHERE name = 'pageview') AS pageviews, count(*) AS events FROM e WHERE ")
+	b.WriteString(goalCondition(&b, g, "e"))
+	b.WriteString(") SELECT " + b.param(site) + ", " + b.param(day) + ", " + b.param(goalKey(g)) + ", visitors, visits, pageviews, events FROM x")
+	res, err := s.db.ExecContext(ctx, b.String(), b.args...)
+	if err != nil {
+		return 0, err
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
+// days runs a query returning visitor days.
+func (s *Store) days(ctx context.Context, query string, args ...any) ([]int64, error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var days []int64
+	for rows.Next() {
+		var d int64
+		if err := rows.Scan(&d); err != nil {
+			return nil, err
+		}
+		days = append(days, d)
+	}
+	return days, rows.Err()
 }
 
 // goalBreakdown reports whether q is the dashboard's goals panel: a

@@ -40,12 +40,47 @@ func rolledDims() []string {
 
 // Rollup builds the rollups of every visitor day that ended before the
 // day of before, has had no events for quietFor before before, and has
-// none yet, for every site, in one transaction. It returns
-// how many (site, visitor day) pairs it rolled up. A scheduled job calls
-// it; queries use rollups where they give the same answer (see
-// compileRolled) and read raw events elsewhere.
+// none yet, for every site. Each visitor day is rolled up in a
+// transaction of its own, so memory stays that of one day's events
+// whatever the backlog. It returns how many (site, visitor day) pairs it
+// rolled up. A scheduled job calls it; queries use rollups where they
+// give the same answer (see compileRolled) and read raw events elsewhere.
 func (s *Store) Rollup(ctx context.Context, before time.Time) (int, error) {
 	today := before.UnixMilli() / dayMillis
+	cutoff := before.Add(-quietFor).UnixMilli()
+	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT e.visitor_id >> 32 AS vday
+		FROM events e ANTI JOIN rollup_days d ON d.site_id = e.site_id AND d.vday = e.visitor_id >> 32
+		WHERE e.visitor_id < ? ORDER BY vday`, uint64(today)<<32)
+	if err != nil {
+		return 0, fmt.Errorf("duckdb: rollup: find visitor days: %w", err)
+	}
+	var days []int64
+	for rows.Next() {
+		var d int64
+		if err := rows.Scan(&d); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("duckdb: rollup: %w", err)
+		}
+		days = append(days, d)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("duckdb: rollup: %w", err)
+	}
+	total := 0
+	for _, day := range days {
+		n, err := s.rollupDay(ctx, day, cutoff)
+		if err != nil {
+			return total, err
+		}
+		total += n
+	}
+	return total, nil
+}
+
+// rollupDay rolls up one visitor day for every site whose events of that
+// day ended before cutoff.
+func (s *Store) rollupDay(ctx context.Context, day, cutoff int64) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -53,13 +88,16 @@ func (s *Store) Rollup(ctx context.Context, before time.Time) (int, error) {
 		return 0, fmt.Errorf("duckdb: rollup: %w", err)
 	}
 	defer tx.Rollback()
+	// Visitor-id bounds rather than visitor_id >> 32: zone maps skip the
+	// other days.
+	lo, hi := uint64(day)<<32, uint64(day+1)<<32
 	if _, err := tx.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE new_days AS
 		SELECT e.site_id, e.visitor_id >> 32 AS vday, min(e.ts) AS min_ts, max(e.ts) AS max_ts
 		FROM events e ANTI JOIN rollup_days d ON d.site_id = e.site_id AND d.vday = e.visitor_id >> 32
-		WHERE e.visitor_id >> 32 < ?
+		WHERE e.visitor_id >= ? AND e.visitor_id < ?
 		GROUP BY ALL
-		HAVING max(e.ts) < ?`, today, before.Add(-quietFor).UnixMilli()); err != nil {
-		return 0, fmt.Errorf("duckdb: rollup: find visitor days: %w", err)
+		HAVING max(e.ts) < ?`, lo, hi, cutoff); err != nil {
+		return 0, fmt.Errorf("duckdb: rollup: find sites of day %d: %w", day, err)
 	}
 	var n int
 	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM new_days").Scan(&n); err != nil {
@@ -68,6 +106,7 @@ func (s *Store) Rollup(ctx context.Context, before time.Time) (int, error) {
 	if n == 0 {
 		return 0, nil
 	}
+	bounds := " AND e.visitor_id >= " + strconv.FormatUint(lo, 10) + " AND e.visitor_id < " + strconv.FormatUint(hi, 10)
 	dims := rolledDims()
 	var cols []string
 	for _, d := range dims {
@@ -84,7 +123,7 @@ func (s *Store) Rollup(ctx context.Context, before time.Time) (int, error) {
 		"max(ts) - min(ts) AS s_dur, " +
 		"coalesce(arg_max(pathname, (ts, pathname)) FILTER (WHERE name = 'pageview'), '') AS s_exit, " +
 		strings.Join(cols, ", ") +
-		" FROM events e SEMI JOIN new_days n ON n.site_id = e.site_id AND n.vday = e.visitor_id >> 32" +
+		" FROM events e SEMI JOIN new_days n ON n.site_id = e.site_id AND n.vday = e.visitor_id >> 32 WHERE true" + bounds +
 		" GROUP BY e.site_id, e.session_id HAVING n_act > 0)")
 	const sums = "count(DISTINCT visitor_id), count(*), sum(s_pv), sum(n_act), count(*) FILTER (WHERE s_pv <= 1 AND s_ce = 0), sum(s_dur)"
 	b.WriteString(" SELECT site_id, vday, '', '', " + sums + " FROM v GROUP BY site_id, vday")
@@ -96,7 +135,7 @@ func (s *Store) Rollup(ctx context.Context, before time.Time) (int, error) {
 		b.WriteString(" UNION ALL SELECT site_id, vday, '" + d + "', " + col + ", " + sums + " FROM v GROUP BY site_id, vday, " + col)
 	}
 	if _, err := tx.ExecContext(ctx, b.String()); err != nil {
-		return 0, fmt.Errorf("duckdb: rollup: sum visits: %w", err)
+		return 0, fmt.Errorf("duckdb: rollup: sum visits of day %d: %w", day, err)
 	}
 	// Event dimensions: distinct visitors and visits per value and day,
 	// over activity (engagement reports count for nothing).
@@ -110,10 +149,10 @@ func (s *Store) Rollup(ctx context.Context, before time.Time) (int, error) {
 		b.WriteString("SELECT e.site_id, e.visitor_id >> 32, '" + d + "', " + col + ", count(DISTINCT visitor_id), count(DISTINCT session_id), " +
 			"count(*) FILTER (WHERE name = 'pageview'), count(*), 0, 0 " +
 			"FROM events e SEMI JOIN new_days n ON n.site_id = e.site_id AND n.vday = e.visitor_id >> 32 " +
-			"WHERE name <> 'engagement' GROUP BY e.site_id, e.visitor_id >> 32, " + col)
+			"WHERE name <> 'engagement'" + bounds + " GROUP BY e.site_id, e.visitor_id >> 32, " + col)
 	}
 	if _, err := tx.ExecContext(ctx, b.String()); err != nil {
-		return 0, fmt.Errorf("duckdb: rollup: sum events: %w", err)
+		return 0, fmt.Errorf("duckdb: rollup: sum events of day %d: %w", day, err)
 	}
 	if _, err := tx.ExecContext(ctx, "INSERT INTO rollup_days SELECT site_id, vday, min_ts, max_ts FROM new_days"); err != nil {
 		return 0, fmt.Errorf("duckdb: rollup: %w", err)

@@ -15,40 +15,53 @@ import (
 var seriesRolledMetrics = []string{"visitors", "visits", "pageviews", "events", "views_per_visit", "bounce_rate", "visit_duration"}
 
 // RollupSeries computes the daily series in time zone tz for the site's
-// rolled-up visitor days that lack it. The rollup job calls it after
-// Rollup with each site's zone. It returns how many rows it wrote.
+// rolled-up visitor days that lack it, a day at a time. The rollup job
+// calls it after Rollup with each site's zone. It returns how many rows
+// it wrote.
 func (s *Store) RollupSeries(ctx context.Context, site int64, tz string) (int, error) {
 	loc, err := time.LoadLocation(tz)
 	if err != nil || tz == "" {
 		return 0, fmt.Errorf("duckdb: series rollup: time zone %q: %w", tz, store.ErrUnsupported)
 	}
+	days, err := s.days(ctx, "SELECT vday FROM rollup_days WHERE site_id = ? AND vday NOT IN "+
+		"(SELECT vday FROM rollup_series WHERE site_id = ? AND tz = ?) ORDER BY vday", site, site, tz)
+	if err != nil {
+		return 0, fmt.Errorf("duckdb: series rollup: %w", err)
+	}
+	total := 0
+	for _, day := range days {
+		n, err := s.rollupSeriesDay(ctx, site, day, tz, loc)
+		if err != nil {
+			return total, fmt.Errorf("duckdb: series rollup of site %d in %s, day %d: %w", site, tz, day, err)
+		}
+		total += n
+	}
+	return total, nil
+}
+
+func (s *Store) rollupSeriesDay(ctx context.Context, site, day int64, tz string, loc *time.Location) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var lo, hi *int64
-	if err := s.db.QueryRowContext(ctx, "SELECT min(min_ts), max(max_ts) FROM rollup_days WHERE site_id = ? AND vday NOT IN "+
-		"(SELECT vday FROM rollup_series WHERE site_id = ? AND tz = ?)", site, site, tz).Scan(&lo, &hi); err != nil {
-		return 0, fmt.Errorf("duckdb: series rollup: %w", err)
-	}
-	if lo == nil {
-		return 0, nil
+	if err := s.db.QueryRowContext(ctx, "SELECT min_ts, max_ts FROM rollup_days WHERE site_id = ? AND vday = ?", site, day).Scan(&lo, &hi); err != nil {
+		return 0, err
 	}
 	local := localMillis(loc, time.UnixMilli(*lo), time.UnixMilli(*hi+1))
 	var b builder
-	b.WriteString("INSERT INTO rollup_series WITH d AS (SELECT vday FROM rollup_days WHERE site_id = " + b.param(site) +
-		" AND vday NOT IN (SELECT vday FROM rollup_series WHERE site_id = " + b.param(site) + " AND tz = " + b.param(tz) + "))" +
-		", e AS (SELECT ts, visitor_id, session_id, name FROM events SEMI JOIN d ON d.vday = visitor_id >> 32 WHERE site_id = " + b.param(site) + ")" +
+	b.WriteString("INSERT INTO rollup_series WITH e AS (SELECT ts, visitor_id, session_id, name FROM events WHERE site_id = " + b.param(site) +
+		" AND visitor_id >= " + b.param(uint64(day)<<32) + " AND visitor_id < " + b.param(uint64(day+1)<<32) + ")" +
 		", s AS (SELECT session_id, count(*) FILTER (WHERE name = 'pageview') AS s_pv, " +
 		"count(*) FILTER (WHERE name NOT IN ('pageview', 'engagement')) AS s_ce, max(ts) - min(ts) AS s_dur FROM e GROUP BY session_id)" +
-		", x AS (SELECT visitor_id >> 32 AS vday, date_trunc('day', epoch_ms(" + local + ")) AS day, visitor_id, session_id, name " +
+		", x AS (SELECT date_trunc('day', epoch_ms(" + local + ")) AS day, visitor_id, session_id, name " +
 		"FROM e WHERE name <> 'engagement')" +
-		", c AS (SELECT vday, day, count(DISTINCT visitor_id) AS visitors, count(DISTINCT session_id) AS visits, " +
-		"count(*) FILTER (WHERE name = 'pageview') AS pageviews, count(*) AS events FROM x GROUP BY vday, day)" +
-		", v AS (SELECT vday, day, count(*) FILTER (WHERE s_pv <= 1 AND s_ce = 0) AS bounces, sum(s_dur) AS duration, sum(s_pv) AS s_pv " +
-		"FROM (SELECT DISTINCT vday, day, session_id FROM x) JOIN s USING (session_id) GROUP BY vday, day)" +
-		" SELECT " + b.param(site) + ", vday, " + b.param(tz) + ", day, visitors, visits, pageviews, events, bounces, duration, s_pv FROM c JOIN v USING (vday, day)")
+		", c AS (SELECT day, count(DISTINCT visitor_id) AS visitors, count(DISTINCT session_id) AS visits, " +
+		"count(*) FILTER (WHERE name = 'pageview') AS pageviews, count(*) AS events FROM x GROUP BY day)" +
+		", v AS (SELECT day, count(*) FILTER (WHERE s_pv <= 1 AND s_ce = 0) AS bounces, sum(s_dur) AS duration, sum(s_pv) AS s_pv " +
+		"FROM (SELECT DISTINCT day, session_id FROM x) JOIN s USING (session_id) GROUP BY day)" +
+		" SELECT " + b.param(site) + ", " + b.param(day) + ", " + b.param(tz) + ", day, visitors, visits, pageviews, events, bounces, duration, s_pv FROM c JOIN v USING (day)")
 	res, err := s.db.ExecContext(ctx, b.String(), b.args...)
 	if err != nil {
-		return 0, fmt.Errorf("duckdb: series rollup of site %d in %s: %w", site, tz, err)
+		return 0, err
 	}
 	n, _ := res.RowsAffected()
 	return int(n), nil
