@@ -34,6 +34,59 @@ func (b *builder) param(v any) string {
 	return "?"
 }
 
+// dayList writes a parenthesised list of visitor days as parameters.
+func (b *builder) dayList(days []int64) {
+	b.WriteString("(")
+	for i, d := range days {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(b.param(d))
+	}
+	b.WriteString(")")
+}
+
+// notDays writes " AND " and the condition that an event belongs to none
+// of the visitor days: as visitor-id ranges when the days are one run, so
+// the zone maps of visitor_id skip them.
+func (b *builder) notDays(days []int64) {
+	if first, last := days[0], days[len(days)-1]; last-first+1 == int64(len(days)) {
+		b.WriteString(" AND (visitor_id < " + b.param(uint64(first)<<32) + " OR visitor_id >= " + b.param(uint64(last+1)<<32) + ")")
+		return
+	}
+	b.WriteString(" AND visitor_id >> 32 NOT IN ")
+	b.dayList(days)
+}
+
+// finish completes c after its parts (b): the final SELECT of sel from
+// from, ordered, paginated, with the statement counting the groups
+// (SELECT count(*) and countFrom; "" for one ungrouped row).
+func (c *compiled) finish(q store.Query, b *builder, sel []string, from, orderBy, countFrom string) {
+	c.windowTotal = q.Limit > 0 || q.Offset > 0
+	if c.windowTotal {
+		// Window functions run after WHERE: this counts groups, before
+		// LIMIT and OFFSET.
+		sel = append(sel, "count(*) OVER () AS total")
+	}
+	head := b.String()
+	c.sql = head + " SELECT " + strings.Join(sel, ", ") + from + orderBy
+	c.args = slices.Clone(b.args)
+	if q.Limit > 0 {
+		c.sql += " LIMIT ?"
+		c.args = append(c.args, q.Limit)
+	}
+	if q.Offset > 0 {
+		c.sql += " OFFSET ?"
+		c.args = append(c.args, q.Offset)
+	}
+	if countFrom == "" {
+		c.countSQL = "SELECT 1" // an ungrouped aggregate is always one row
+		return
+	}
+	c.countSQL = head + " SELECT count(*)" + countFrom
+	c.countArgs = slices.Clone(b.args)
+}
+
 // compiler holds what compile works out about a query.
 type compiler struct {
 	q        store.Query
@@ -239,31 +292,11 @@ func compile(q store.Query) (compiled, error) {
 	if err != nil {
 		return c, err
 	}
-	c.windowTotal = q.Limit > 0 || q.Offset > 0
-	if c.windowTotal {
-		// Window functions run after WHERE: this counts groups, before
-		// LIMIT and OFFSET.
-		sel = append(sel, "count(*) OVER () AS total")
+	countFrom := ""
+	if len(k.dims) > 0 {
+		countFrom = " FROM " + from + where
 	}
-	head := b.String()
-	args := slices.Clone(b.args)
-	body := " SELECT " + strings.Join(sel, ", ") + " FROM " + from + where
-	c.sql = head + body + orderBy
-	c.args = slices.Clone(args)
-	if q.Limit > 0 {
-		c.sql += " LIMIT ?"
-		c.args = append(c.args, q.Limit)
-	}
-	if q.Offset > 0 {
-		c.sql += " OFFSET ?"
-		c.args = append(c.args, q.Offset)
-	}
-	if len(k.dims) == 0 {
-		c.countSQL = "SELECT 1" // an ungrouped aggregate is always one row
-	} else {
-		c.countSQL = head + " SELECT count(*) FROM " + from + where
-		c.countArgs = args
-	}
+	c.finish(q, &b, sel, " FROM "+from+where, orderBy, countFrom)
 	return c, nil
 }
 

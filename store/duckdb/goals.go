@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/footfallhq/footfall/store"
 )
@@ -129,20 +128,7 @@ func (s *Store) goalRolledDays(ctx context.Context, q store.Query) ([]int64, err
 		i++
 	}
 	b.WriteString(") GROUP BY d.vday HAVING count(*) = " + strconv.Itoa(len(keys)) + " ORDER BY d.vday")
-	rows, err := s.db.QueryContext(ctx, b.String(), b.args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var days []int64
-	for rows.Next() {
-		var d int64
-		if err := rows.Scan(&d); err != nil {
-			return nil, err
-		}
-		days = append(days, d)
-	}
-	return days, rows.Err()
+	return s.days(ctx, b.String(), b.args...)
 }
 
 // compileGoalsRolled compiles a goal breakdown taking the given days from
@@ -152,26 +138,11 @@ func (s *Store) goalRolledDays(ctx context.Context, q store.Query) ([]int64, err
 func compileGoalsRolled(q store.Query, days []int64) (compiled, error) {
 	var c compiled
 	var b builder
-	dayList := func() {
-		b.WriteString("(")
-		for i, d := range days {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(b.param(d))
-		}
-		b.WriteString(")")
-	}
 	// r is read once per goal: materialised, the events are scanned once.
 	b.WriteString("WITH r AS MATERIALIZED (SELECT visitor_id, session_id, name, pathname FROM events WHERE site_id = " + b.param(q.SiteID) +
 		" AND ts >= " + b.param(ceilMilli(q.From)) + " AND ts < " + b.param(ceilMilli(q.To)) + " AND name <> 'engagement'")
-	if first, last := days[0], days[len(days)-1]; last-first+1 == int64(len(days)) {
-		b.WriteString(" AND (visitor_id < " + b.param(uint64(first)<<32) + " OR visitor_id >= " + b.param(uint64(last+1)<<32) + "))")
-	} else {
-		b.WriteString(" AND visitor_id >> 32 NOT IN ")
-		dayList()
-		b.WriteString(")")
-	}
+	b.notDays(days)
+	b.WriteString(")")
 	// u: per goal, the raw part's counts and the rolled days' sums.
 	b.WriteString(", u AS (")
 	for i, g := range q.Goals {
@@ -183,13 +154,13 @@ func compileGoalsRolled(q store.Query, days []int64) (compiled, error) {
 		b.WriteString(goalCondition(&b, g, "r"))
 		b.WriteString(" UNION ALL SELECT " + b.param(g.Name) + "::VARCHAR, sum(visitors), sum(visits), sum(pageviews), sum(events) " +
 			"FROM rollup_goals WHERE site_id = " + b.param(q.SiteID) + " AND goal = " + b.param(goalKey(g)) + " AND vday IN ")
-		dayList()
+		b.dayList(days)
 	}
 	b.WriteString(")")
 	b.WriteString(", g AS (SELECT d0, sum(visitors) AS visitors, sum(visits) AS visits, sum(pageviews) AS pageviews, sum(events) AS events FROM u GROUP BY d0)")
 	b.WriteString(", tot AS (SELECT (SELECT count(DISTINCT visitor_id) FROM r) + coalesce((SELECT sum(visitors) FROM rollup_visits WHERE site_id = " +
 		b.param(q.SiteID) + " AND dim = '' AND vday IN ")
-	dayList()
+	b.dayList(days)
 	b.WriteString("), 0) AS tot)")
 	sel := []string{"d0"}
 	for i, m := range q.Metrics {
@@ -209,24 +180,8 @@ func compileGoalsRolled(q store.Query, days []int64) (compiled, error) {
 		return c, err
 	}
 	c.timeLayouts = []string{""}
-	c.windowTotal = q.Limit > 0 || q.Offset > 0
-	if c.windowTotal {
-		sel = append(sel, "count(*) OVER () AS total")
-	}
 	// A goal nobody completed forms no group, as on the raw path.
 	from := " FROM g CROSS JOIN tot WHERE events > 0"
-	head := b.String()
-	c.sql = head + " SELECT " + strings.Join(sel, ", ") + from + orderBy
-	c.args = slices.Clone(b.args)
-	if q.Limit > 0 {
-		c.sql += " LIMIT ?"
-		c.args = append(c.args, q.Limit)
-	}
-	if q.Offset > 0 {
-		c.sql += " OFFSET ?"
-		c.args = append(c.args, q.Offset)
-	}
-	c.countSQL = head + " SELECT count(*)" + from
-	c.countArgs = slices.Clone(b.args)
+	c.finish(q, &b, sel, from, orderBy, from)
 	return c, nil
 }

@@ -196,21 +196,8 @@ func unroll(ctx context.Context, exec func(ctx context.Context, query string, ar
 // rolledDays returns the site's rolled-up visitor days whose events all
 // lie in [from, to), ascending.
 func (s *Store) rolledDays(ctx context.Context, site int64, from, to time.Time) ([]int64, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT vday FROM rollup_days WHERE site_id = ? AND min_ts >= ? AND max_ts < ? ORDER BY vday",
+	return s.days(ctx, "SELECT vday FROM rollup_days WHERE site_id = ? AND min_ts >= ? AND max_ts < ? ORDER BY vday",
 		site, ceilMilli(from), ceilMilli(to))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var days []int64
-	for rows.Next() {
-		var d int64
-		if err := rows.Scan(&d); err != nil {
-			return nil, err
-		}
-		days = append(days, d)
-	}
-	return days, rows.Err()
 }
 
 // rollable reports whether q can take days from the rollups: no filters,
@@ -252,19 +239,9 @@ func compileRolled(q store.Query, days []int64) (compiled, error) {
 		}
 		k.dims = []string{"d0"}
 	}
-	var b builder
 	// Parameters go in as the text is written, so their order is the
 	// text's.
-	dayList := func() {
-		b.WriteString("(")
-		for i, d := range days {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(b.param(d))
-		}
-		b.WriteString(")")
-	}
+	var b builder
 	cols := strings.Join(k.columns(), ", ")
 	scan := func() {
 		b.WriteString("SELECT " + cols + " FROM events WHERE site_id = " + b.param(q.SiteID) +
@@ -274,14 +251,7 @@ func compileRolled(q store.Query, days []int64) (compiled, error) {
 	// r: the range's events of visitor days not rolled up.
 	b.WriteString("WITH r AS (")
 	scan()
-	if first, last := days[0], days[len(days)-1]; last-first+1 == int64(len(days)) {
-		// As ranges of visitor_id, not of visitor_id >> 32: ids grow with
-		// their day, so the zone maps of visitor_id skip the rolled days.
-		b.WriteString(" AND (visitor_id < " + b.param(uint64(first)<<32) + " OR visitor_id >= " + b.param(uint64(last+1)<<32) + ")")
-	} else {
-		b.WriteString(" AND visitor_id >> 32 NOT IN ")
-		dayList()
-	}
+	b.notDays(days)
 	b.WriteString(")")
 
 	events := eventRollable(q)
@@ -324,7 +294,7 @@ func compileRolled(q store.Query, days []int64) (compiled, error) {
 	b.WriteString(" UNION ALL SELECT " + strings.Replace(sel0, "d0", "value AS d0", 1) +
 		"sum(visitors), sum(visits), sum(pageviews), sum(events), sum(bounces), sum(duration) FROM rollup_visits WHERE site_id = " +
 		b.param(q.SiteID) + " AND dim = " + b.param(dim) + " AND vday IN ")
-	dayList()
+	b.dayList(days)
 	if dim != "" {
 		b.WriteString(" GROUP BY value")
 	}
@@ -337,7 +307,7 @@ func compileRolled(q store.Query, days []int64) (compiled, error) {
 		}
 		b.WriteString(", tot AS (SELECT " + raw + " + " +
 			"coalesce((SELECT sum(visitors) FROM rollup_visits WHERE site_id = " + b.param(q.SiteID) + " AND dim = '' AND vday IN ")
-		dayList()
+		b.dayList(days)
 		b.WriteString("), 0) AS tot_all)")
 	}
 	b.WriteString(", g AS (SELECT " + sel0 + "sum(visitors) AS visitors, sum(visits) AS visits, sum(pageviews) AS pageviews, " +
@@ -381,26 +351,10 @@ func compileRolled(q store.Query, days []int64) (compiled, error) {
 		return c, err
 	}
 	c.timeLayouts = make([]string, len(q.Dimensions))
-	c.windowTotal = q.Limit > 0 || q.Offset > 0
-	if c.windowTotal {
-		sel = append(sel, "count(*) OVER () AS total")
+	countFrom := ""
+	if dim != "" {
+		countFrom = from + where
 	}
-	head := b.String()
-	c.sql = head + " SELECT " + strings.Join(sel, ", ") + from + where + orderBy
-	c.args = slices.Clone(b.args)
-	if q.Limit > 0 {
-		c.sql += " LIMIT ?"
-		c.args = append(c.args, q.Limit)
-	}
-	if q.Offset > 0 {
-		c.sql += " OFFSET ?"
-		c.args = append(c.args, q.Offset)
-	}
-	if dim == "" {
-		c.countSQL = "SELECT 1"
-	} else {
-		c.countSQL = head + " SELECT count(*)" + from + where
-		c.countArgs = slices.Clone(b.args)
-	}
+	c.finish(q, &b, sel, from+where, orderBy, countFrom)
 	return c, nil
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/footfallhq/footfall/store"
@@ -92,21 +91,8 @@ func seriesZone(q store.Query) string {
 // seriesRolledDays returns the rolled-up days fully in q's range that
 // have the series of q's zone.
 func (s *Store) seriesRolledDays(ctx context.Context, q store.Query) ([]int64, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT DISTINCT d.vday FROM rollup_days d SEMI JOIN rollup_series r ON r.site_id = d.site_id AND r.vday = d.vday AND r.tz = ? "+
+	return s.days(ctx, "SELECT DISTINCT d.vday FROM rollup_days d SEMI JOIN rollup_series r ON r.site_id = d.site_id AND r.vday = d.vday AND r.tz = ? "+
 		"WHERE d.site_id = ? AND d.min_ts >= ? AND d.max_ts < ? ORDER BY d.vday", seriesZone(q), q.SiteID, ceilMilli(q.From), ceilMilli(q.To))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var days []int64
-	for rows.Next() {
-		var d int64
-		if err := rows.Scan(&d); err != nil {
-			return nil, err
-		}
-		days = append(days, d)
-	}
-	return days, rows.Err()
 }
 
 // compileSeriesRolled compiles a daily series taking days from the series
@@ -120,25 +106,10 @@ func compileSeriesRolled(q store.Query, days []int64) (compiled, error) {
 		return c, fmt.Errorf("time zone %q: %w", q.TimeZone, err)
 	}
 	var b builder
-	dayList := func() {
-		b.WriteString("(")
-		for i, d := range days {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(b.param(d))
-		}
-		b.WriteString(")")
-	}
 	b.WriteString("WITH r AS (SELECT ts, visitor_id, session_id, name FROM events WHERE site_id = " + b.param(q.SiteID) +
 		" AND ts >= " + b.param(ceilMilli(q.From)) + " AND ts < " + b.param(ceilMilli(q.To)))
-	if first, last := days[0], days[len(days)-1]; last-first+1 == int64(len(days)) {
-		b.WriteString(" AND (visitor_id < " + b.param(uint64(first)<<32) + " OR visitor_id >= " + b.param(uint64(last+1)<<32) + "))")
-	} else {
-		b.WriteString(" AND visitor_id >> 32 NOT IN ")
-		dayList()
-		b.WriteString(")")
-	}
+	b.notDays(days)
+	b.WriteString(")")
 	b.WriteString(", s AS (SELECT session_id, count(*) FILTER (WHERE name = 'pageview') AS s_pv, " +
 		"count(*) FILTER (WHERE name NOT IN ('pageview', 'engagement')) AS s_ce, max(ts) - min(ts) AS s_dur FROM r GROUP BY session_id)" +
 		", x AS (SELECT date_trunc('day', epoch_ms(" + localMillis(loc, q.From, q.To) + ")) AS d0, visitor_id, session_id, name FROM r WHERE name <> 'engagement')" +
@@ -149,7 +120,7 @@ func compileSeriesRolled(q store.Query, days []int64) (compiled, error) {
 		", u AS (SELECT d0, visitors, visits, pageviews, events, bounces, duration, visit_pv FROM c JOIN v USING (d0)" +
 		" UNION ALL SELECT day, visitors, visits, pageviews, events, bounces, duration, visit_pv FROM rollup_series WHERE site_id = " +
 		b.param(q.SiteID) + " AND tz = " + b.param(seriesZone(q)) + " AND vday IN ")
-	dayList()
+	b.dayList(days)
 	b.WriteString("), g AS (SELECT d0, sum(visitors) AS visitors, sum(visits) AS visits, sum(pageviews) AS pageviews, sum(events) AS events, " +
 		"sum(bounces) AS bounces, sum(duration) AS duration, sum(visit_pv) AS visit_pv FROM u GROUP BY d0)")
 	sel := []string{"d0"}
@@ -174,23 +145,7 @@ func compileSeriesRolled(q store.Query, days []int64) (compiled, error) {
 		return c, err
 	}
 	c.timeLayouts = []string{time.DateOnly}
-	c.windowTotal = q.Limit > 0 || q.Offset > 0
-	if c.windowTotal {
-		sel = append(sel, "count(*) OVER () AS total")
-	}
 	from := " FROM g WHERE events > 0"
-	head := b.String()
-	c.sql = head + " SELECT " + strings.Join(sel, ", ") + from + orderBy
-	c.args = slices.Clone(b.args)
-	if q.Limit > 0 {
-		c.sql += " LIMIT ?"
-		c.args = append(c.args, q.Limit)
-	}
-	if q.Offset > 0 {
-		c.sql += " OFFSET ?"
-		c.args = append(c.args, q.Offset)
-	}
-	c.countSQL = head + " SELECT count(*)" + from
-	c.countArgs = slices.Clone(b.args)
+	c.finish(q, &b, sel, from, orderBy, from)
 	return c, nil
 }

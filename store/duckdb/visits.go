@@ -135,27 +135,10 @@ func compileVisits(q store.Query) (compiled, error) {
 		return c, err
 	}
 	c.timeLayouts = make([]string, len(q.Dimensions))
-	c.windowTotal = q.Limit > 0 || q.Offset > 0
-	if c.windowTotal {
-		sel = append(sel, "count(*) OVER () AS total")
+	countFrom := ""
+	if len(k.dims) > 0 {
+		countFrom = " FROM (SELECT " + strings.Join(k.dims, ", ") + from + groupBy + ")"
 	}
-	head := b.String()
-	body := " SELECT " + strings.Join(sel, ", ") + from + groupBy
-	c.sql = head + body + orderBy
-	c.args = slices.Clone(b.args)
-	if q.Limit > 0 {
-		c.sql += " LIMIT ?"
-		c.args = append(c.args, q.Limit)
-	}
-	if q.Offset > 0 {
-		c.sql += " OFFSET ?"
-		c.args = append(c.args, q.Offset)
-	}
-	if len(k.dims) == 0 {
-		c.countSQL = "SELECT 1"
-	} else {
-		c.countSQL = head + " SELECT count(*) FROM (SELECT " + strings.Join(k.dims, ", ") + from + groupBy + ")"
-		c.countArgs = slices.Clone(b.args)
-	}
+	c.finish(q, &b, sel, from+groupBy, orderBy, countFrom)
 	return c, nil
 }
