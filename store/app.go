@@ -89,6 +89,23 @@ type Funnel struct {
 	CreatedAt time.Time
 }
 
+// JobRun is one run of a scheduled job.
+type JobRun struct {
+	ID         int64
+	Job        string
+	StartedAt  time.Time
+	FinishedAt time.Time // zero while running
+	Status     string    // JobRunning, JobOK or JobFailed
+	Error      string
+}
+
+// JobRun statuses.
+const (
+	JobRunning = "running"
+	JobOK      = "ok"
+	JobFailed  = "failed"
+)
+
 // App stores application data: sites and their goals and funnels, users,
 // their sign-in sessions, keys, salts. Implementations
 // (SQLite, PostgreSQL) share migrations numbered alike. Timestamps are
@@ -195,6 +212,20 @@ type App interface {
 	// DeleteFunnel removes a funnel of the site; ErrNotFound if the site
 	// has none with that id.
 	DeleteFunnel(ctx context.Context, siteID, id int64) error
+
+	// StartJobRun records that job started at at and returns the run's id.
+	StartJobRun(ctx context.Context, job string, at time.Time) (int64, error)
+	// FinishJobRun records how run id ended (JobOK or JobFailed, with the
+	// error's text); ErrNotFound if there is no such run.
+	FinishJobRun(ctx context.Context, id int64, at time.Time, status, errText string) error
+	// JobRuns returns the newest runs of job, newest first, at most limit.
+	JobRuns(ctx context.Context, job string, limit int) ([]JobRun, error)
+	// LastJobRuns returns, per job name, its newest run and its newest
+	// successful run (zero JobRun when none), keyed by job.
+	LastJobRuns(ctx context.Context) (last, lastOK map[string]JobRun, err error)
+	// DeleteJobRunsBefore removes runs started before t; it returns how
+	// many it removed.
+	DeleteJobRunsBefore(ctx context.Context, t time.Time) (int64, error)
 
 	// PutSalt stores a salt unless one exists for that day, and returns the
 	// one stored (so concurrent creators agree).

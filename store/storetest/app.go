@@ -53,6 +53,7 @@ func RunApp(t *testing.T, open func(t testing.TB) store.App) {
 		{"Goals", appTestGoals},
 		{"Sessions", appTestSessions},
 		{"TOTP", appTestTOTP},
+		{"JobRuns", appTestJobRuns},
 
 		{"PutSalt", appTestPutSalt},
 		{"PutSaltConcurrent", appTestPutSaltConcurrent},
