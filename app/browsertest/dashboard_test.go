@@ -620,6 +620,23 @@ func TestFirstRun(t *testing.T) {
 	waitFor(t, tab, "today with the first visit", `new URLSearchParams(location.search).get('period') === 'day' &&
 		document.querySelector('.stat[data-metric=visitors]').dataset.value === '1' && document.querySelector('.panel[data-panel=pages] .rows li[data-value="/hello"]') !== null`)
 
+	// Settings: a goal added and removed, then the site deleted.
+	Do(t, tab, chromedp.Click(`.site-nav a[href="/example.com/settings"]`))
+	waitFor(t, tab, "the settings", `document.querySelector('.goal-form') !== null && document.querySelector('.settings .skeleton') === null`)
+	Do(t, tab, chromedp.SendKeys(`input[name=goal_value]`, "Signup"), chromedp.Click(`.goal-form button[type=submit]`))
+	waitFor(t, tab, "the new goal", `document.querySelector('.goal-list li[data-goal="Signup"]') !== null`)
+	setField(t, tab, `select[name=goal_type]`, "page", "change")
+	Do(t, tab, chromedp.SendKeys(`input[name=goal_value]`, "/pricing"), chromedp.Click(`.goal-form button[type=submit]`))
+	waitFor(t, tab, "the page goal", `document.querySelector('.goal-list li[data-goal="Visit /pricing"]') !== null`)
+	shot(t, tab, "settings")
+	Do(t, tab, chromedp.Click(`.goal-list li[data-goal="Signup"] button`))
+	waitFor(t, tab, "the goal removed", `document.querySelector('.goal-list li[data-goal="Signup"]') === null && document.querySelector('.goal-list li') !== null`)
+	if got := Eval[bool](t, tab, `document.querySelector('.danger button[type=submit]').disabled`); !got {
+		t.Errorf("delete site is enabled before the domain is typed")
+	}
+	Do(t, tab, chromedp.SendKeys(`input[name=confirm_domain]`, "example.com"), chromedp.Click(`.danger button[type=submit]`))
+	waitFor(t, tab, "the sites list without the site", `location.pathname === '/sites' && document.querySelector('.empty') !== null`)
+
 	// Setup is done once; an unknown site is said to be unknown.
 	Do(t, tab, chromedp.Navigate(base+"/"+url.PathEscape("nope.example")))
 	waitFor(t, tab, "the unknown site", `document.body.innerText.includes('nope.example') && document.querySelector('main a[href="/sites"]') !== null`)

@@ -77,7 +77,7 @@ func routes(e *echo.Echo, d Deps) {
 	ui := &uiHandler{fs: d.Assets, baseURL: d.BaseURL, echo: e}
 	e.GET("/ui/:file", ui.asset)
 	e.HEAD("/ui/:file", ui.asset)
-	for _, path := range []string{"/", "/login", "/setup", "/sites", "/:domain", "/:domain/performance"} {
+	for _, path := range []string{"/", "/login", "/setup", "/sites", "/:domain", "/:domain/performance", "/:domain/settings"} {
 		e.GET(path, ui.shell)
 	}
 }

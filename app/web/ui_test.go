@@ -39,7 +39,7 @@ func TestDashboardServing(t *testing.T) {
 		return rec
 	}
 
-	for _, path := range []string{"/", "/login", "/setup?token=abc", "/sites", "/example.com", "/example.com?period=7d&f=is%7Cvisit:country%7CDE", "/example.com/performance?vital=inp"} {
+	for _, path := range []string{"/", "/login", "/setup?token=abc", "/sites", "/example.com", "/example.com?period=7d&f=is%7Cvisit:country%7CDE", "/example.com/performance?vital=inp", "/example.com/settings"} {
 		r := get(path)
 		body := r.Body.String()
 		if r.Code != 200 || !strings.Contains(body, `<div id="app">`) ||

@@ -70,6 +70,14 @@ export interface Site { domain: string; timezone: string }
 export const listSites = () => request<{ sites: Site[] }>('GET', '/api/v1/sites?limit=1000')
 export const getSite = (domain: string) => request<Site>('GET', '/api/v1/sites/' + encodeURIComponent(domain))
 export const createSite = (domain: string, timezone: string) => request<Site>('POST', '/api/v1/sites', { domain, timezone })
+export const deleteSite = (domain: string) => request<unknown>('DELETE', '/api/v1/sites/' + encodeURIComponent(domain))
+
+export interface Goal { id: number; display_name: string; goal_type: 'event' | 'page'; event_name: string | null; page_path: string | null }
+export const listGoals = (domain: string) => request<{ goals: Goal[] }>('GET', '/api/v1/sites/goals?site_id=' + encodeURIComponent(domain))
+export const putGoal = (domain: string, kind: 'event' | 'page', value: string, name: string) => request<Goal>('PUT', '/api/v1/sites/goals', {
+  site_id: domain, goal_type: kind, ...(kind === 'event' ? { event_name: value } : { page_path: value }), ...(name ? { display_name: name } : {}),
+})
+export const deleteGoal = (domain: string, id: number) => request<unknown>('DELETE', '/api/v1/sites/goals/' + id, { site_id: domain })
 
 export type Filter = [string, string, string[]]
 export interface StatsQuery {

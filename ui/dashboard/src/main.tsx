@@ -9,6 +9,7 @@ import { Login, Setup } from './pages/auth'
 import { Sites } from './pages/sites'
 import { Dashboard } from './dashboard/dashboard'
 import { Performance } from './dashboard/performance'
+import { Settings } from './dashboard/settings'
 import './style.css'
 
 type Session = { state: 'loading' } | { state: 'in'; me: api.Me } | { state: 'out'; setupNeeded: boolean } | { state: 'error'; error: unknown }
@@ -70,6 +71,7 @@ function App() {
   if (path === '/sites') page = <Sites />
   else if (parts.length === 1) page = <Dashboard key={parts[0]} domain={parts[0]} />
   else if (parts.length === 2 && parts[1] === 'performance') page = <Performance key={parts[0]} domain={parts[0]} />
+  else if (parts.length === 2 && parts[1] === 'settings') page = <Settings key={parts[0]} domain={parts[0]} />
   else page = <main class="page narrow"><p>{t.errNotFound}</p><a href="/sites">{t.backToSites}</a></main>
   return (
     <>
