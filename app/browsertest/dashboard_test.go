@@ -69,6 +69,10 @@ func seeded(t *testing.T, events, days int) *Footfall {
 			t.Fatal(err)
 		}
 	}
+	if _, err := f.App.DB.CreateFunnel(ctx, store.Funnel{SiteID: f.Sites["example.com"].ID, Name: "Purchase",
+		Steps: []store.Goal{{Name: "Visit /", Page: "/"}, {Name: "Visit /pricing", Page: "/pricing"}, {Name: "Purchase", EventName: "Purchase"}}}); err != nil {
+		t.Fatal(err)
+	}
 	hash, err := auth.HashPassword(ownerPassword)
 	if err != nil {
 		t.Fatal(err)
@@ -161,7 +165,7 @@ func waitFor(t *testing.T, tab context.Context, what, js string) {
 // dashboardLoaded is true when the top stats, the chart and every panel
 // show their data.
 const dashboardLoaded = `document.querySelector('main.dashboard[data-ready=true]') !== null &&
-	document.querySelectorAll('.panel').length === 5 &&
+	document.querySelectorAll('.panel').length >= 5 &&
 	document.querySelectorAll('.panel .skeleton, .top-stats .skeleton').length === 0`
 
 // signIn goes to path signed out, is sent to the sign-in page, signs in as
@@ -316,6 +320,17 @@ func TestDashboard(t *testing.T) {
 	signIn(t, tab, f, "/example.com")
 	waitFor(t, tab, "the dashboard", dashboardLoaded)
 	checkTopStats(t, tab, f, `"30d"`, nil)
+	fr, err := f.App.Stats.RunFunnel(t.Context(), []byte(`{"site_id":"example.com","date_range":"30d","funnel":"Purchase"}`), func(store.Site) bool { return true })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wantSteps []string
+	for _, st := range fr.Steps {
+		wantSteps = append(wantSteps, strconv.FormatInt(st.Visitors, 10))
+	}
+	if got := Eval[[]string](t, tab, `[...document.querySelectorAll('.funnel li')].map((li) => li.dataset.visitors)`); strings.Join(got, ",") != strings.Join(wantSteps, ",") {
+		t.Errorf("funnel steps show %v visitors, API says %v", got, wantSteps)
+	}
 	if n := Eval[string](t, tab, `(document.querySelector('.live[data-live]') || {dataset: {}}).dataset.live`); n == "" {
 		t.Errorf("no current visitors shown")
 	}

@@ -98,3 +98,9 @@ export interface StatsResponse {
   query: { date_range: [string, string]; comparison_date_range?: [string, string] }
 }
 export const query = (q: StatsQuery, signal?: AbortSignal) => request<StatsResponse>('POST', '/api/v2/query', q, signal)
+
+export interface Funnel { id: number; name: string }
+export interface FunnelStep { label: string; visitors: number; conversion_rate: number; conversion_rate_step: number; dropoff: number }
+export const listFunnels = (domain: string) => request<{ funnels: Funnel[] }>('GET', '/api/v1/sites/funnels?site_id=' + encodeURIComponent(domain))
+export const funnel = (q: { site_id: string; date_range: StatsQuery['date_range']; funnel: string; filters?: Filter[] }, signal?: AbortSignal) =>
+  request<{ steps: FunnelStep[] }>('POST', '/api/v2/funnel', q, signal)

@@ -14,6 +14,7 @@ import { Panel } from './panels'
 import { DatePicker } from './datepicker'
 import { FilterDialog } from './filterdialog'
 import { SiteNav } from './sitenav'
+import { Funnels } from './funnels'
 import * as st from './state'
 
 interface Top { values: number[]; changes: (number | null)[]; range: [string, string]; previous?: [string, string]; everVisited: boolean }
@@ -191,6 +192,7 @@ export function Dashboard({ domain }: { domain: string }) {
             <Panel key={g} group={g} base={base} version={version} keep={realtime} state={state}
               onTab={(id) => go(st.withTab(state, g, id), true)} onFilter={addFilter} />
           ))}
+          <Funnels base={base} version={version} />
         </div>
       )}
       <p class="shortcuts muted">{t.shortcuts}</p>
