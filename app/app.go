@@ -20,6 +20,7 @@ import (
 	"github.com/footfallhq/footfall/app/enrich"
 	"github.com/footfallhq/footfall/app/geo"
 	"github.com/footfallhq/footfall/app/ingest"
+	"github.com/footfallhq/footfall/app/jobs"
 	"github.com/footfallhq/footfall/app/query"
 	"github.com/footfallhq/footfall/app/visitor"
 	"github.com/footfallhq/footfall/store"
@@ -50,6 +51,8 @@ type App struct {
 	Sessions *visitor.Sessions
 	Metrics  *ingest.Metrics
 	Stats    *query.Service
+	// Scheduler runs the jobs once Serve started it (nil before).
+	Scheduler *jobs.Scheduler
 
 	geo *geo.Locator
 

@@ -84,6 +84,12 @@ func (a *App) Serve(ctx context.Context, assets fs.FS) error {
 	} else {
 		sched, err = jobs.New(jobLog, a.jobs()...)
 	}
+	if err == nil {
+		err = sched.Observe(a.DB, a.Registry)
+	}
+	if err == nil {
+		err = sched.Start(ctx)
+	}
 	if err != nil {
 		for _, l := range listeners {
 			l.Close()
@@ -93,7 +99,7 @@ func (a *App) Serve(ctx context.Context, assets fs.FS) error {
 		}
 		return err
 	}
-	sched.Start()
+	a.Scheduler = sched
 
 	batchCtx, stopBatcher := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopBatcher()
@@ -176,16 +182,22 @@ func (a *App) jobs() []jobs.Job {
 	list := []jobs.Job{
 		// Rotation is idempotent within a day: running it every five minutes
 		// rotates at midnight and, should a run fail, soon after.
-		{Name: "salt_rotation", Schedule: jobs.Cron("*/5 * * * *"), Timeout: time.Minute,
+		{Name: "salt_rotation", Schedule: jobs.Cron("*/5 * * * *"), Timeout: time.Minute, LateAfter: time.Hour,
 			Run: func(ctx context.Context) error { return a.Salts.Rotate(ctx, time.Now()) }},
-		{Name: "session_sweep", Schedule: jobs.Every(time.Minute), Timeout: time.Minute,
+		{Name: "session_sweep", Schedule: jobs.Every(time.Minute), Timeout: time.Minute, LateAfter: 10 * time.Minute,
 			Run: func(context.Context) error { a.Sessions.Sweep(time.Now()); return nil }},
 		// A visitor day is rolled up once over and quiet for an hour;
 		// hourly keeps the raw part of queries to about today.
-		{Name: "rollup", Schedule: jobs.Every(time.Hour), Timeout: 30 * time.Minute, Run: a.Rollup},
+		{Name: "rollup", Schedule: jobs.Every(time.Hour), Timeout: 30 * time.Minute, LateAfter: 3 * time.Hour, Run: a.Rollup},
+		// The run history keeps a month.
+		{Name: "job_history_prune", Schedule: jobs.Cron("17 4 * * *"), Timeout: 5 * time.Minute, LateAfter: 50 * time.Hour,
+			Run: func(ctx context.Context) error {
+				_, err := a.DB.DeleteJobRunsBefore(ctx, time.Now().AddDate(0, 0, -30))
+				return err
+			}},
 		// Expired sign-in sessions are refused when used; this only keeps
 		// the table from growing with abandoned ones.
-		{Name: "signin_session_expiry", Schedule: jobs.Every(time.Hour), Timeout: 5 * time.Minute,
+		{Name: "signin_session_expiry", Schedule: jobs.Every(time.Hour), Timeout: 5 * time.Minute, LateAfter: 3 * time.Hour,
 			Run: func(ctx context.Context) error {
 				n, err := a.DB.DeleteExpiredSessions(ctx, time.Now())
 				if n > 0 {
@@ -197,7 +209,7 @@ func (a *App) jobs() []jobs.Job {
 	if a.Config.BackupDir != "" {
 		// 03:00 UTC: after midnight's salt rotation, before most of Europe
 		// and the Americas are busy.
-		list = append(list, jobs.Job{Name: "backup", Schedule: jobs.Cron(BackupSchedule), Timeout: 2 * time.Hour,
+		list = append(list, jobs.Job{Name: "backup", Schedule: jobs.Cron(BackupSchedule), Timeout: 2 * time.Hour, LateAfter: 26 * time.Hour,
 			Run: a.scheduledBackup})
 	}
 	return list
@@ -238,6 +250,12 @@ func (a *App) WebDeps(assets fs.FS) (web.Deps, error) {
 		BaseURL:        strings.TrimRight(a.Config.BaseURL, "/"),
 		Version:        a.Version,
 		Backup:         backupHandler{a},
+		Jobs: func(ctx context.Context) ([]jobs.Status, error) {
+			if a.Scheduler == nil {
+				return nil, errors.New("the scheduler has not started")
+			}
+			return a.Scheduler.Status(ctx)
+		},
 	}, nil
 }
 

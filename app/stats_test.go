@@ -20,6 +20,9 @@ func TestGoalsAndFunnelsEndToEnd(t *testing.T) {
 		if r := ta.do(t, "POST", "/api/event", body, "Content-Type", "text/plain", "X-Forwarded-For", ip); r.status != 202 {
 			t.Fatalf("POST /api/event = %d %s", r.status, r.body)
 		}
+		// Funnel steps must be strictly later than the step before, and
+		// times are kept to the millisecond.
+		time.Sleep(3 * time.Millisecond)
 	}
 	// Visitor A: / → /pricing → Signup. Visitor B: /pricing only.
 	send("81.2.69.142", "pageview", "https://example.com/")

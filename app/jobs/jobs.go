@@ -10,6 +10,9 @@ import (
 	"time"
 
 	"github.com/go-co-op/gocron/v2"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/footfallhq/footfall/store"
 )
 
 // Job is one named piece of scheduled work.
@@ -18,12 +21,63 @@ type Job struct {
 	Schedule gocron.JobDefinition
 	Timeout  time.Duration
 	Run      func(ctx context.Context) error
+	// LateAfter flags the job as late (metric, staff view) when it has not
+	// succeeded for that long; at start, a job already late runs once at
+	// once (a missed daily run catches up once, not once per missed day).
+	// 0: never late, no catch-up.
+	LateAfter time.Duration
 }
 
 // Scheduler runs jobs until Shutdown.
 type Scheduler struct {
 	s      gocron.Scheduler
 	logger *slog.Logger
+	jobs   []Job
+	hist   *history
+	now    func() time.Time
+}
+
+// Observe records every run in rec (nil: none) and registers the jobs'
+// metrics on reg (nil: none). Call it before Start.
+func (sc *Scheduler) Observe(rec Recorder, reg prometheus.Registerer) error {
+	h, err := newHistory(rec, reg, sc.jobs, sc.now)
+	if err != nil {
+		return err
+	}
+	sc.hist = h
+	return nil
+}
+
+// Status reports every job's newest run, newest success and lateness, as
+// the run history (all replicas) has them.
+func (sc *Scheduler) Status(ctx context.Context) ([]Status, error) {
+	var last, lastOK map[string]store.JobRun
+	if sc.hist != nil && sc.hist.rec != nil {
+		var err error
+		if last, lastOK, err = sc.hist.rec.LastJobRuns(ctx); err != nil {
+			return nil, fmt.Errorf("jobs: status: %w", err)
+		}
+	}
+	out := make([]Status, 0, len(sc.jobs))
+	for _, j := range sc.jobs {
+		st := Status{Name: j.Name, LateAfter: j.LateAfter}
+		if r, ok := last[j.Name]; ok {
+			st.LastRun = &r
+		}
+		if r, ok := lastOK[j.Name]; ok && !r.FinishedAt.IsZero() {
+			t := r.FinishedAt
+			st.LastSuccess = &t
+			st.Late = isLate(t, j.LateAfter, sc.now())
+		} else if sc.hist != nil {
+			// Never succeeded: late once LateAfter has passed since this
+			// process started counting (Start), unknown before.
+			if since, ok := sc.hist.snapshot()[j.Name]; ok {
+				st.Late = isLate(since, j.LateAfter, sc.now())
+			}
+		}
+		out = append(out, st)
+	}
+	return out, nil
 }
 
 // Cron runs on a standard five-field cron schedule, in UTC.
@@ -42,7 +96,7 @@ func newScheduler(logger *slog.Logger, opts []gocron.SchedulerOption, jobs []Job
 	if err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
-	sc := &Scheduler{s: s, logger: logger}
+	sc := &Scheduler{s: s, logger: logger, jobs: jobs, now: time.Now}
 	for _, j := range jobs {
 		j := j
 		_, err := s.NewJob(j.Schedule,
@@ -65,15 +119,46 @@ func (sc *Scheduler) run(ctx context.Context, j Job) {
 		defer cancel()
 	}
 	start := time.Now()
-	if err := j.Run(ctx); err != nil {
+	finish := func(error) error { return nil }
+	if sc.hist != nil {
+		var err error
+		if finish, err = sc.hist.start(ctx, j.Name); err != nil {
+			sc.logger.Warn("recording a job run failed", "job", j.Name, "err", err)
+		}
+	}
+	err := j.Run(ctx)
+	if recErr := finish(err); recErr != nil {
+		sc.logger.Warn("recording a job run failed", "job", j.Name, "err", recErr)
+	}
+	if err != nil {
 		sc.logger.Error("job failed", "job", j.Name, "duration", time.Since(start), "err", err)
 		return
 	}
 	sc.logger.Debug("job done", "job", j.Name, "duration", time.Since(start))
 }
 
-// Start begins running jobs in the background.
-func (sc *Scheduler) Start() { sc.s.Start() }
+// Start loads the run history, runs once each job that is already late
+// (catch-up), and begins running jobs on schedule in the background.
+func (sc *Scheduler) Start(ctx context.Context) error {
+	if sc.hist != nil {
+		if err := sc.hist.load(ctx, sc.jobs); err != nil {
+			return err
+		}
+		last := sc.hist.snapshot()
+		for _, j := range sc.jobs {
+			if isLate(last[j.Name], j.LateAfter, sc.now()) {
+				sc.logger.Info("job is late: running it once now", "job", j.Name, "last_success", last[j.Name])
+				if _, err := sc.s.NewJob(gocron.OneTimeJob(gocron.OneTimeJobStartImmediately()),
+					gocron.NewTask(func(ctx context.Context) { sc.run(ctx, j) }),
+					gocron.WithName(j.Name)); err != nil { // the same name: the same lock across replicas
+					return fmt.Errorf("jobs: catch up %s: %w", j.Name, err)
+				}
+			}
+		}
+	}
+	sc.s.Start()
+	return nil
+}
 
 // Shutdown stops scheduling and waits for running jobs (they see their
 // context cancelled).

@@ -25,7 +25,9 @@ func TestSchedulerRunsJobs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc.Start()
+	if err := sc.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
 	deadline := time.Now().Add(5 * time.Second)
 	for (ok.Load() < 2 || failed.Load() < 2) && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)

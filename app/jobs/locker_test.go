@@ -53,7 +53,9 @@ func testSharedRunsOnce(t *testing.T, lockers ...store.Locker) {
 	}
 	start := time.Now()
 	for _, s := range scheds {
-		s.Start()
+		if err := s.Start(t.Context()); err != nil {
+			t.Fatal(err)
+		}
 	}
 	time.Sleep(5*interval + interval/2)
 	for _, s := range scheds {

@@ -58,7 +58,10 @@ func routes(e *echo.Echo, d Deps) {
 	e.GET("/api/v1/sites/:site_id", si.get)
 	e.DELETE("/api/v1/sites/:site_id", si.delete)
 
-	h := &healthHandler{ready: d.Ready, version: d.Version}
+	jh := &jobsHandler{status: d.Jobs, auth: au}
+	e.GET("/api/admin/jobs", jh.list)
+
+	h := &healthHandler{ready: d.Ready, version: d.Version, logger: d.Logger}
 	e.GET("/healthz", h.live)
 	e.HEAD("/healthz", h.live)
 	e.GET("/readyz", h.readyz)

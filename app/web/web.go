@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/footfallhq/footfall/app/ingest"
+	"github.com/footfallhq/footfall/app/jobs"
 	"github.com/footfallhq/footfall/app/query"
 	"github.com/footfallhq/footfall/store"
 	"github.com/labstack/echo/v4"
@@ -64,6 +65,8 @@ type Deps struct {
 	BaseURL        string
 	Version        string
 	Backup         Backuper // POST /backup on the admin listener; nil = none
+	// Jobs reports the scheduled jobs for the staff view; nil = none.
+	Jobs func(ctx context.Context) ([]jobs.Status, error)
 }
 
 // New returns the public HTTP handler.
