@@ -87,6 +87,12 @@ func (a *App) Serve(ctx context.Context, assets fs.FS) error {
 	if err == nil {
 		err = sched.Observe(a.DB, a.Registry)
 	}
+	if err == nil && a.Config.JobHeartbeatURL != "" {
+		var beat *jobs.Heartbeat
+		if beat, err = jobs.ParseHeartbeat(a.Config.JobHeartbeatURL); err == nil {
+			sched.Ping(beat)
+		}
+	}
 	if err == nil {
 		err = sched.Start(ctx)
 	}

@@ -61,9 +61,10 @@ type Config struct {
 
 	RetentionDays int `env:"FOOTFALL_RETENTION_DAYS" def:"0" help:"raw event retention in days (0 = keep forever)"`
 
-	BackupDir      string `env:"FOOTFALL_BACKUP_DIR" help:"set it and the server writes a backup into this directory every day at 03:00 UTC (default: no scheduled backups)"`
-	BackupKeepDays int    `env:"FOOTFALL_BACKUP_KEEP_DAYS" def:"30" help:"scheduled backups older than this many days are deleted after a successful one (0 = keep all)"`
-	BackupKey      string `env:"FOOTFALL_BACKUP_KEY" secret:"yes" help:"encrypt backups: an age recipient (age1...) or identity (AGE-SECRET-KEY-1...); restore needs the identity"`
+	BackupDir       string `env:"FOOTFALL_BACKUP_DIR" help:"set it and the server writes a backup into this directory every day at 03:00 UTC (default: no scheduled backups)"`
+	JobHeartbeatURL string `env:"FOOTFALL_JOB_HEARTBEAT_URL" help:"outside watcher pinged around every scheduled job run: a URL with {job}, e.g. https://hc-ping.com/PING-KEY/{job} (/start, /fail appended)"`
+	BackupKeepDays  int    `env:"FOOTFALL_BACKUP_KEEP_DAYS" def:"30" help:"scheduled backups older than this many days are deleted after a successful one (0 = keep all)"`
+	BackupKey       string `env:"FOOTFALL_BACKUP_KEY" secret:"yes" help:"encrypt backups: an age recipient (age1...) or identity (AGE-SECRET-KEY-1...); restore needs the identity"`
 }
 
 // Var describes one configuration variable.

@@ -111,6 +111,12 @@ func (c Config) Validate() error {
 	if c.QueueMaxEvents < 1 {
 		bad("FOOTFALL_QUEUE_MAX_EVENTS must be positive")
 	}
+	if h := c.JobHeartbeatURL; h != "" {
+		u, err := url.Parse(strings.ReplaceAll(h, "{job}", "x"))
+		if !strings.Contains(h, "{job}") || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			bad("FOOTFALL_JOB_HEARTBEAT_URL must be an http(s) URL with a {job} placeholder, e.g. https://hc-ping.com/PING-KEY/{job}")
+		}
+	}
 	if c.APIRateLimit < 0 {
 		bad("FOOTFALL_API_RATE_LIMIT must not be negative (0 = no limit)")
 	}

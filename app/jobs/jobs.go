@@ -35,7 +35,11 @@ type Scheduler struct {
 	jobs   []Job
 	hist   *history
 	now    func() time.Time
+	beat   *Heartbeat
 }
+
+// Ping makes every run ping h (nil: none). Call it before Start.
+func (sc *Scheduler) Ping(h *Heartbeat) { sc.beat = h }
 
 // Observe records every run in rec (nil: none) and registers the jobs'
 // metrics on reg (nil: none). Call it before Start.
@@ -126,15 +130,32 @@ func (sc *Scheduler) run(ctx context.Context, j Job) {
 			sc.logger.Warn("recording a job run failed", "job", j.Name, "err", err)
 		}
 	}
+	sc.heartbeat(ctx, j.Name, "start")
 	err := j.Run(ctx)
 	if recErr := finish(err); recErr != nil {
 		sc.logger.Warn("recording a job run failed", "job", j.Name, "err", recErr)
+	}
+	if err != nil {
+		sc.heartbeat(ctx, j.Name, "fail")
+	} else {
+		sc.heartbeat(ctx, j.Name, "")
 	}
 	if err != nil {
 		sc.logger.Error("job failed", "job", j.Name, "duration", time.Since(start), "err", err)
 		return
 	}
 	sc.logger.Debug("job done", "job", j.Name, "duration", time.Since(start))
+}
+
+// heartbeat pings the outside watcher, if any; a watcher that does not
+// answer is logged, never a reason to fail the job.
+func (sc *Scheduler) heartbeat(ctx context.Context, job, event string) {
+	if sc.beat == nil {
+		return
+	}
+	if err := sc.beat.ping(ctx, job, event); err != nil {
+		sc.logger.Warn("job heartbeat failed", "job", job, "err", err)
+	}
 }
 
 // Start loads the run history, runs once each job that is already late
