@@ -64,9 +64,27 @@ func compileVisits(q store.Query) (compiled, error) {
 		}
 	}
 	var b builder
+	// Filters on stamped attributes hold for all of a visit's events or
+	// none: applied to the events, they leave whole visits and spare the
+	// grouping of all the others. Filters on the exit page need the visit.
+	var rowFilters, visitFilters []store.Filter
+	for _, f := range q.Filters {
+		if usesExitPage(f) {
+			visitFilters = append(visitFilters, f)
+		} else {
+			rowFilters = append(rowFilters, f)
+		}
+	}
 	b.WriteString("WITH r AS (SELECT " + strings.Join(k.columns(), ", ") +
 		" FROM events WHERE site_id = " + b.param(q.SiteID) +
-		" AND ts >= " + b.param(ceilMilli(q.From)) + " AND ts < " + b.param(ceilMilli(q.To)) + ")")
+		" AND ts >= " + b.param(ceilMilli(q.From)) + " AND ts < " + b.param(ceilMilli(q.To)))
+	if len(rowFilters) > 0 {
+		b.WriteString(" AND ")
+		if err := k.filters(&b, rowFilters); err != nil {
+			return c, err
+		}
+	}
+	b.WriteString(")")
 	b.WriteString(", v AS (SELECT session_id, any_value(visitor_id) AS visitor_id, " +
 		"count(*) FILTER (WHERE name <> 'engagement') AS n_act, " +
 		"count(*) FILTER (WHERE name = 'pageview') AS s_pv, " +
@@ -88,9 +106,9 @@ func compileVisits(q store.Query) (compiled, error) {
 		b.WriteString(", " + k.column(&b, d) + " AS " + alias)
 	}
 	b.WriteString(" FROM v WHERE n_act > 0")
-	if len(q.Filters) > 0 {
+	if len(visitFilters) > 0 {
 		b.WriteString(" AND ")
-		if err := k.filters(&b, q.Filters); err != nil {
+		if err := k.filters(&b, visitFilters); err != nil {
 			return c, err
 		}
 	}
