@@ -194,7 +194,7 @@ func (a *App) jobs() []jobs.Job {
 			Run: func(context.Context) error { a.Sessions.Sweep(time.Now()); return nil }},
 		// A visitor day is rolled up once over and quiet for an hour;
 		// hourly keeps the raw part of queries to about today.
-		{Name: "rollup", Schedule: jobs.Every(time.Hour), Timeout: 30 * time.Minute, LateAfter: 3 * time.Hour, Run: a.Rollup},
+		{Name: "rollup", Schedule: jobs.Every(time.Hour), Timeout: 30 * time.Minute, LateAfter: 3 * time.Hour, AtStart: true, Run: a.Rollup},
 		// The run history keeps a month.
 		{Name: "job_history_prune", Schedule: jobs.Cron("17 4 * * *"), Timeout: 5 * time.Minute, LateAfter: 50 * time.Hour,
 			Run: func(ctx context.Context) error {

@@ -77,6 +77,10 @@ func demo(ctx context.Context, e *Env, cfg config.Config, args []string) error {
 		if _, err := runSeed(ctx, e, a, seed.Options{Site: demoSite, Events: *events, Days: 30}); err != nil {
 			return err
 		}
+		// The dashboard is fast from the first view, not an hour later.
+		if err := a.Rollup(ctx); err != nil {
+			return err
+		}
 	}
 	key, err := createKey(ctx, a, demoEmail, "demo")
 	if err != nil {

@@ -26,6 +26,9 @@ type Job struct {
 	// once (a missed daily run catches up once, not once per missed day).
 	// 0: never late, no catch-up.
 	LateAfter time.Duration
+	// AtStart runs the job once when the scheduler starts, then on
+	// schedule.
+	AtStart bool
 }
 
 // Scheduler runs jobs until Shutdown.
@@ -103,12 +106,15 @@ func newScheduler(logger *slog.Logger, opts []gocron.SchedulerOption, jobs []Job
 	sc := &Scheduler{s: s, logger: logger, jobs: jobs, now: time.Now}
 	for _, j := range jobs {
 		j := j
-		_, err := s.NewJob(j.Schedule,
-			gocron.NewTask(func(ctx context.Context) { sc.run(ctx, j) }),
+		opts := []gocron.JobOption{
 			gocron.WithName(j.Name),
 			// A slow run must not pile up copies of itself.
 			gocron.WithSingletonMode(gocron.LimitModeReschedule),
-		)
+		}
+		if j.AtStart {
+			opts = append(opts, gocron.WithStartAt(gocron.WithStartImmediately()))
+		}
+		_, err := s.NewJob(j.Schedule, gocron.NewTask(func(ctx context.Context) { sc.run(ctx, j) }), opts...)
 		if err != nil {
 			return nil, fmt.Errorf("jobs: register %s: %w", j.Name, err)
 		}

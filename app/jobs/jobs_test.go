@@ -39,3 +39,21 @@ func TestSchedulerRunsJobs(t *testing.T) {
 		t.Errorf("runs: ok=%d failed=%d, want each ≥ 2", ok.Load(), failed.Load())
 	}
 }
+
+func TestAtStart(t *testing.T) {
+	ran := make(chan struct{}, 1)
+	sc, err := New(slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Job{Name: "hourly", Schedule: Every(time.Hour), AtStart: true, Run: func(context.Context) error { ran <- struct{}{}; return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sc.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	defer sc.Shutdown()
+	select {
+	case <-ran:
+	case <-time.After(5 * time.Second):
+		t.Fatal("an AtStart job did not run at start")
+	}
+}
