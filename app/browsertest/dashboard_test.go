@@ -666,7 +666,12 @@ func TestFirstRun(t *testing.T) {
 // total, sorting, search and the CSV download against the API.
 func checkDetails(t *testing.T, tab context.Context, f *Footfall) {
 	t.Helper()
-	Do(t, tab, chromedp.Click(`.panel[data-panel=pages] .tab:nth-child(1)`), chromedp.Click(`.panel[data-panel=pages] .details-open`))
+	// The tab switch re-renders the panel: open Details only once its
+	// rows are in, or the click can land on the panel being replaced.
+	Do(t, tab, chromedp.Click(`.panel[data-panel=pages] .tab:nth-child(1)`))
+	waitFor(t, tab, "top pages", `document.querySelector('.panel[data-panel=pages] .panel-body[data-tab=pages]') !== null && document.querySelector('.panel[data-panel=pages] .skeleton') === null`)
+	Do(t, tab, chromedp.Click(`.panel[data-panel=pages] .details-open`))
+	waitFor(t, tab, "the details dialog", `document.querySelector('dialog.details') !== null`)
 	metrics := []string{"visitors", "pageviews", "time_on_page", "scroll_depth"}
 	ask := func(order, search string, limit int) query.Response {
 		q := map[string]any{
