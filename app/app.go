@@ -21,6 +21,7 @@ import (
 	"github.com/footfallhq/footfall/app/geo"
 	"github.com/footfallhq/footfall/app/ingest"
 	"github.com/footfallhq/footfall/app/jobs"
+	"github.com/footfallhq/footfall/app/mail"
 	"github.com/footfallhq/footfall/app/query"
 	"github.com/footfallhq/footfall/app/visitor"
 	"github.com/footfallhq/footfall/store"
@@ -54,6 +55,11 @@ type App struct {
 	// Scheduler runs the jobs once Serve started it (nil before).
 	Scheduler *jobs.Scheduler
 
+	// Mail sends email: over FOOTFALL_SMTP_URL, or into the log when
+	// none is set (MailConfigured false).
+	Mail           mail.Mailer
+	MailConfigured bool
+
 	geo *geo.Locator
 
 	// backupMu makes backups of this process take turns: a second one
@@ -85,7 +91,25 @@ func Open(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App, er
 		a.Close()
 		return nil, fmt.Errorf("migrate app database: %w", err)
 	}
+	if err := a.openMail(); err != nil {
+		a.Close()
+		return nil, err
+	}
 	return a, nil
+}
+
+// openMail builds the Mailer from FOOTFALL_SMTP_URL and FOOTFALL_MAIL_FROM.
+func (a *App) openMail() error {
+	tr, from, err := mail.NewTransport(mail.Options{
+		SMTPURL: a.Config.SMTPURL, From: a.Config.MailFrom, BaseURL: a.Config.BaseURL,
+		Logger: a.Logger.With("component", "mail"),
+	})
+	if err != nil {
+		return err
+	}
+	a.Mail = mail.Direct{Transport: tr, From: from}
+	a.MailConfigured = a.Config.SMTPURL != ""
+	return nil
 }
 
 // OpenEvents opens the events store, the durable queue and the ingest

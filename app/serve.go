@@ -256,6 +256,8 @@ func (a *App) WebDeps(assets fs.FS) (web.Deps, error) {
 		BaseURL:        strings.TrimRight(a.Config.BaseURL, "/"),
 		Version:        a.Version,
 		Backup:         backupHandler{a},
+		Mail:           a.Mail,
+		MailConfigured: a.MailConfigured,
 		Jobs: func(ctx context.Context) ([]jobs.Status, error) {
 			if a.Scheduler == nil {
 				return nil, errors.New("the scheduler has not started")

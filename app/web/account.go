@@ -55,9 +55,10 @@ type accountHandler struct {
 	baseURL   string
 	// registration is FOOTFALL_REGISTRATION: who may sign up (open,
 	// invite, closed); empty means invite.
-	registration string
-	device       func(userAgent string) string
-	locate       func(ip string) string // nil: no location
+	registration   string
+	mailConfigured bool
+	device         func(userAgent string) string
+	locate         func(ip string) string // nil: no location
 	// hasUsers caches "some user exists": once true it stays true (users
 	// are never all deleted), so /me stops asking the database.
 	hasUsers atomic.Bool
@@ -65,7 +66,7 @@ type accountHandler struct {
 
 func newAccountHandler(d Deps, au *authenticator) *accountHandler {
 	h := &accountHandler{db: d.Accounts, auth: au, limiter: d.Limiter, secretKey: d.SecretKey, baseURL: d.BaseURL,
-		registration: d.Registration, device: d.Device, locate: d.Locate}
+		registration: d.Registration, device: d.Device, locate: d.Locate, mailConfigured: d.MailConfigured}
 	if h.device == nil {
 		h.device = shortUA
 	}
@@ -88,6 +89,9 @@ type meJSON struct {
 	User        userJSON `json:"user"`
 	CSRFToken   string   `json:"csrf_token"`
 	SetupNeeded bool     `json:"setup_needed"`
+	// MailConfigured is false when no SMTP server is set: mail is only
+	// logged, so the UI can say that no email will arrive.
+	MailConfigured bool `json:"mail_configured"`
 }
 
 // credentialsJSON is the body of setup and login.
@@ -482,7 +486,7 @@ func (h *accountHandler) meFor(ctx context.Context, user store.User, s store.Ses
 	u := toUserJSON(user)
 	u.TOTP = t.Enabled
 	u.TOTPRequired = h.auth.adminTOTP && user.Admin && !t.Enabled
-	return meJSON{User: u, CSRFToken: s.CSRFToken}, nil
+	return meJSON{User: u, CSRFToken: s.CSRFToken, MailConfigured: h.mailConfigured}, nil
 }
 
 // location is where the request comes from, approximately, or "".

@@ -12,6 +12,7 @@ import (
 
 	"github.com/footfallhq/footfall/app/ingest"
 	"github.com/footfallhq/footfall/app/jobs"
+	"github.com/footfallhq/footfall/app/mail"
 	"github.com/footfallhq/footfall/app/query"
 	"github.com/footfallhq/footfall/store"
 	"github.com/labstack/echo/v4"
@@ -67,6 +68,11 @@ type Deps struct {
 	Backup         Backuper // POST /backup on the admin listener; nil = none
 	// Jobs reports the scheduled jobs for the staff view; nil = none.
 	Jobs func(ctx context.Context) ([]jobs.Status, error)
+
+	// Mail sends account mail; nil = none is sent. MailConfigured is
+	// false in dev mode (mail logged, not sent): /api/auth/me says so.
+	Mail           mail.Mailer
+	MailConfigured bool
 }
 
 // New returns the public HTTP handler.
