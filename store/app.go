@@ -240,6 +240,10 @@ type App interface {
 	// restarts; a new counter starts at 1.
 	ReserveIDs(ctx context.Context, counter string, n int64) (first int64, err error)
 
+	// Alert rules and channels, incidents, deliveries, report
+	// subscriptions (store/alerts.go).
+	Alerts
+
 	// Ping reports whether the database is reachable.
 	Ping(ctx context.Context) error
 	Close() error

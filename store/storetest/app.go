@@ -54,6 +54,7 @@ func RunApp(t *testing.T, open func(t testing.TB) store.App) {
 		{"Sessions", appTestSessions},
 		{"TOTP", appTestTOTP},
 		{"JobRuns", appTestJobRuns},
+		{"Alerts", appTestAlerts},
 
 		{"PutSalt", appTestPutSalt},
 		{"PutSaltConcurrent", appTestPutSaltConcurrent},
