@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"os"
 	"slices"
 	"strings"
@@ -87,7 +88,19 @@ func TestMigrateRecordsVersions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []int{1, 2, 3, 4, 5, 6, 7}; !slices.Equal(got, want) {
+	sub, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	shipped, err := loadMigrations(sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []int // every embedded migration: numbers land in any order
+	for _, m := range shipped {
+		want = append(want, m.version)
+	}
+	if !slices.Equal(got, want) {
 		t.Errorf("schema_migrations versions = %v, want %v", got, want)
 	}
 }
