@@ -169,6 +169,17 @@ func (a *App) OpenEvents(ctx context.Context) error {
 		return err
 	}
 	a.Sessions = visitor.NewSessions(a.DB)
+	if a.Shared.Visits != nil {
+		failures := prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "footfall_visit_table_errors_total",
+			Help: "Events whose visit was kept in process memory because the shared visit table (Redis) failed.",
+		})
+		a.Registry.MustRegister(failures)
+		a.Sessions.Share(a.Shared.Visits, func(err error) {
+			failures.Inc()
+			a.Logger.Warn("shared visit table failed; assigning the visit in process", "err", err)
+		})
+	}
 	a.Sites = ingest.NewSiteCache(a.DB, 10*time.Second)
 	a.UA = enrich.NewUAParser(20000)
 	a.Metrics = ingest.NewMetrics(a.Registry)

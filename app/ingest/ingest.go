@@ -156,7 +156,7 @@ func (in *Ingester) events(ctx context.Context, req Request, c Client) ([]store.
 		current, previous := in.salts.IDs(site.ID, c.IP, c.UserAgent)
 		// Engagement only extends a visit: without an open session it is
 		// a leftover from before a restart or salt change, not a visit.
-		if !in.sessions.Assign(&ev, current, previous, req.Name != "engagement") {
+		if !in.sessions.Assign(ctx, &ev, current, previous, req.Name != "engagement") {
 			in.metrics.dropped("no_session")
 			continue
 		}

@@ -2,6 +2,9 @@ package visitor
 
 import (
 	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
 	"hash/maphash"
 	"math/rand/v2"
 	"sync"
@@ -41,6 +44,8 @@ const shards = 64
 // session, which is the same trade-off a visitor crossing a salt rotation
 // without the previous salt would see.
 type Sessions struct {
+	shared store.VisitTable // nil: this process alone
+	onErr  func(error)
 	ids    *idBlocks
 	seed   maphash.Seed
 	shards [shards]struct {
@@ -59,6 +64,14 @@ func NewSessions(ids IDSource) *Sessions {
 	return s
 }
 
+// Share makes s keep visits in t, which replicas share, instead of in
+// process memory. When t fails, s falls back to its own memory (the visit
+// may then split in two, which beats refusing the event) and reports the
+// error to onErr.
+func (s *Sessions) Share(t store.VisitTable, onErr func(error)) {
+	s.shared, s.onErr = t, onErr
+}
+
 func (s *Sessions) shard(k key) int {
 	return int(maphash.Comparable(s.seed, k) % shards)
 }
@@ -69,7 +82,16 @@ func (s *Sessions) shard(k key) int {
 // It sets ev.VisitorID, ev.SessionID and the session-level attributes. When
 // no session is open and open is false (engagement events, which only
 // extend a visit), Assign leaves ev alone and returns false.
-func (s *Sessions) Assign(ev *store.Event, current, previous uint64, open bool) bool {
+func (s *Sessions) Assign(ctx context.Context, ev *store.Event, current, previous uint64, open bool) bool {
+	if s.shared != nil {
+		ok, err := s.assignShared(ctx, ev, current, previous, open)
+		if err == nil {
+			return ok
+		}
+		if s.onErr != nil {
+			s.onErr(err)
+		}
+	}
 	now := ev.Timestamp
 	for _, id := range [2]uint64{current, previous} {
 		if id == 0 {
@@ -113,6 +135,33 @@ func (s *Sessions) Assign(ev *store.Event, current, previous uint64, open bool) 
 	ev.VisitorID, ev.SessionID = ses.visitor, ses.id
 	ses.entry.stamp(ev)
 	return true
+}
+
+// assignShared is Assign on the shared table: one round trip for an event
+// of a visit in progress, two for a visit's first event, which needs a new
+// id (taken only then, so ids stay dense).
+func (s *Sessions) assignShared(ctx context.Context, ev *store.Event, current, previous uint64, open bool) (bool, error) {
+	ids := [2]uint64{current, previous}
+	v, ok, err := s.shared.Join(ctx, ev.SiteID, ids, ev.Timestamp, IdleTimeout, store.Visit{})
+	if err != nil {
+		return false, err
+	}
+	if !ok {
+		if !open {
+			return false, nil
+		}
+		fresh := store.Visit{ID: s.ids.next(), Visitor: current, Entry: entryOf(ev).encode()}
+		if v, _, err = s.shared.Join(ctx, ev.SiteID, ids, ev.Timestamp, IdleTimeout, fresh); err != nil {
+			return false, err
+		}
+	}
+	e, err := decodeEntry(v.Entry)
+	if err != nil {
+		return false, fmt.Errorf("visitor: visit %d: %w", v.ID, err)
+	}
+	ev.VisitorID, ev.SessionID = v.Visitor, v.ID
+	e.stamp(ev)
+	return true, nil
 }
 
 // Sweep forgets sessions idle since before now − IdleTimeout and returns
@@ -182,6 +231,44 @@ func entryOf(ev *store.Event) entry {
 		browser: ev.Browser, browserVersion: ev.BrowserVersion, os: ev.OS, osVersion: ev.OSVersion,
 		device: ev.Device, screen: ev.Screen,
 	}
+}
+
+// fields lists the entry's strings in a fixed order, for encoding.
+func (e *entry) fields() [18]*string {
+	return [18]*string{
+		&e.page, &e.referrer, &e.source, &e.channel,
+		&e.utmSource, &e.utmMedium, &e.utmCampaign, &e.utmContent, &e.utmTerm,
+		&e.country, &e.region, &e.city,
+		&e.browser, &e.browserVersion, &e.os, &e.osVersion, &e.device, &e.screen,
+	}
+}
+
+// encode writes the entry for the shared table: each field as a uvarint
+// length and its bytes. New fields go at the end; decodeEntry leaves
+// fields missing from an older encoding empty.
+func (e entry) encode() []byte {
+	var b []byte
+	for _, f := range e.fields() {
+		b = binary.AppendUvarint(b, uint64(len(*f)))
+		b = append(b, *f...)
+	}
+	return b
+}
+
+func decodeEntry(b []byte) (entry, error) {
+	var e entry
+	for _, f := range e.fields() {
+		if len(b) == 0 {
+			break
+		}
+		n, w := binary.Uvarint(b)
+		if w <= 0 || n > uint64(len(b)-w) {
+			return entry{}, errors.New("corrupt visit entry")
+		}
+		*f = string(b[w : w+int(n)])
+		b = b[w+int(n):]
+	}
+	return e, nil
 }
 
 func (e *entry) stamp(ev *store.Event) {

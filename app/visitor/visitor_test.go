@@ -88,7 +88,7 @@ func TestSessions(t *testing.T) {
 	}
 
 	first := ev(0, "/landing", "Google")
-	if !s.Assign(first, 7, 0, true) {
+	if !s.Assign(t.Context(), first, 7, 0, true) {
 		t.Fatal("Assign opened no session")
 	}
 	if first.EntryPage != "/landing" || first.VisitorID != 7 || first.SessionID == 0 {
@@ -96,28 +96,28 @@ func TestSessions(t *testing.T) {
 	}
 
 	second := ev(29*time.Minute, "/pricing", "Twitter")
-	s.Assign(second, 7, 0, true)
+	s.Assign(t.Context(), second, 7, 0, true)
 	if second.SessionID != first.SessionID || second.EntryPage != "/landing" || second.Source != "Google" {
 		t.Errorf("second event = %+v, want same session stamped with entry attributes", second)
 	}
 
 	// Idle for 30 minutes since the last event: a new session.
 	third := ev(59*time.Minute, "/blog", "")
-	s.Assign(third, 7, 0, true)
+	s.Assign(t.Context(), third, 7, 0, true)
 	if third.SessionID == first.SessionID || third.EntryPage != "/blog" {
 		t.Errorf("third event = %+v, want a new session", third)
 	}
 
 	// Engagement without an open session is not counted.
 	eng := &store.Event{Timestamp: t0, SiteID: 1, Name: "engagement"}
-	if s.Assign(eng, 99, 0, false) {
+	if s.Assign(t.Context(), eng, 99, 0, false) {
 		t.Error("engagement opened a session")
 	}
 
 	// After midnight the visitor id changes; the session continues under
 	// the previous id.
 	late := ev(time.Hour+10*time.Minute, "/after-midnight", "")
-	s.Assign(late, 8, 7, true)
+	s.Assign(t.Context(), late, 8, 7, true)
 	if late.SessionID != third.SessionID || late.VisitorID != 7 {
 		t.Errorf("event after rotation = %+v, want session %d of visitor 7", late, third.SessionID)
 	}
@@ -134,7 +134,7 @@ func TestSessionIDsAreSmallAndConsecutive(t *testing.T) {
 	var ids []uint64
 	for v := range uint64(3) {
 		ev := &store.Event{Timestamp: t0, SiteID: 1, Name: "pageview"}
-		s.Assign(ev, 100+v, 0, true)
+		s.Assign(t.Context(), ev, 100+v, 0, true)
 		ids = append(ids, ev.SessionID)
 	}
 	if ids[0] != 1 || ids[1] != 2 || ids[2] != 3 {
@@ -143,7 +143,7 @@ func TestSessionIDsAreSmallAndConsecutive(t *testing.T) {
 	// A restart reserves a fresh block: ids are never reused.
 	s2 := NewSessions(db)
 	ev := &store.Event{Timestamp: t0, SiteID: 1, Name: "pageview"}
-	s2.Assign(ev, 200, 0, true)
+	s2.Assign(t.Context(), ev, 200, 0, true)
 	if ev.SessionID != idBlockSize+1 {
 		t.Errorf("after restart session id = %d, want %d", ev.SessionID, idBlockSize+1)
 	}
@@ -194,7 +194,7 @@ func TestSessionsConcurrentFirstEvents(t *testing.T) {
 		for i := range ids {
 			wg.Go(func() {
 				ev := &store.Event{Timestamp: t0, SiteID: 1, Name: "pageview"}
-				s.Assign(ev, 42, 0, true)
+				s.Assign(t.Context(), ev, 42, 0, true)
 				ids[i] = ev.SessionID
 			})
 		}

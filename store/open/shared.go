@@ -19,6 +19,10 @@ type Shared struct {
 	Cache   store.Cache
 	Limiter store.Limiter
 	Locker  store.Locker
+	// Visits is the table of visits in progress on Redis, so a visitor
+	// whose requests reach two replicas stays in one visit; nil in
+	// process, where app/visitor keeps them in memory.
+	Visits store.VisitTable
 
 	client *redis.Client // nil in process
 }
@@ -55,6 +59,7 @@ func OpenShared(ctx context.Context, rawURL string, logger *slog.Logger) (*Share
 		Cache:   c.Cache("cache:"),
 		Limiter: c.Limiter(""),
 		Locker:  c.Locker("lock:", LockTTL),
+		Visits:  c.Visits("visit:"),
 		client:  c,
 	}, nil
 }

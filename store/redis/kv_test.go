@@ -44,3 +44,8 @@ func TestCacheDeletePrefixStaysInside(t *testing.T) {
 		t.Errorf("other cache's key after DeletePrefix: %v", err)
 	}
 }
+
+func TestVisits(t *testing.T) {
+	c := testClient(t)
+	storetest.RunVisits(t, func(t testing.TB) store.VisitTable { return c.Visits(testPrefix(t, c) + "visit:") })
+}
