@@ -13,6 +13,11 @@ type Site struct {
 	TimeZone  string // IANA name
 	OwnerID   int64  // 0 when no owner was given
 	CreatedAt time.Time
+
+	// AccountID is the account that owns the site (0: none; only
+	// instance administrators reach it). CreateSite given an OwnerID but
+	// no AccountID puts the site in the owner's personal account.
+	AccountID int64
 }
 
 // User is a person who signs in to the dashboard or owns API keys.
@@ -34,6 +39,10 @@ type APIKey struct {
 	Hash       []byte // SHA-256 of the whole key
 	CreatedAt  time.Time
 	LastUsedAt time.Time // zero when never used
+
+	// Scopes are what the key may do (ScopeStatsRead…); CreateAPIKey
+	// stores [ScopeStatsRead] when none are given.
+	Scopes []string
 }
 
 // Session is a signed-in browser. The cookie carries a random token; only
@@ -112,6 +121,8 @@ const (
 // stored as UTC unix milliseconds. Lookups of missing rows return
 // ErrNotFound; inserts violating uniqueness return ErrConflict.
 type App interface {
+	Accounts
+
 	// Migrate applies pending migrations; safe to call at every start and
 	// from several processes at once.
 	Migrate(ctx context.Context) error
@@ -124,6 +135,8 @@ type App interface {
 	// events are removed by the events store's retention, not here.
 	DeleteSite(ctx context.Context, id int64) error
 
+	// CreateUser stores u and, in the same transaction, a personal
+	// account named after the email with u as its owner.
 	CreateUser(ctx context.Context, u User) (User, error)
 	UserByEmail(ctx context.Context, email string) (User, error)
 	UserByID(ctx context.Context, id int64) (User, error)

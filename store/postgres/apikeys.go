@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -10,17 +11,19 @@ import (
 	"github.com/footfallhq/footfall/store"
 )
 
-const apiKeyColumns = "id, user_id, name, prefix, hash, created_at, last_used_at"
+const apiKeyColumns = "id, user_id, name, prefix, hash, created_at, last_used_at, scopes"
 
 func scanAPIKey(r pgx.Row) (store.APIKey, error) {
 	var (
 		k       store.APIKey
 		created int64
 		used    *int64
+		scopes  string
 	)
-	if err := r.Scan(&k.ID, &k.UserID, &k.Name, &k.Prefix, &k.Hash, &created, &used); err != nil {
+	if err := r.Scan(&k.ID, &k.UserID, &k.Name, &k.Prefix, &k.Hash, &created, &used, &scopes); err != nil {
 		return store.APIKey{}, err
 	}
+	k.Scopes = strings.Fields(scopes)
 	k.CreatedAt = fromMillis(created)
 	k.LastUsedAt = fromNullMillis(used)
 	return k, nil
@@ -37,9 +40,12 @@ func (s *Store) CreateAPIKey(ctx context.Context, k store.APIKey) (store.APIKey,
 	if k.Hash == nil {
 		k.Hash = []byte{} // NOT NULL: an empty hash, as SQLite stores it
 	}
+	if len(k.Scopes) == 0 {
+		k.Scopes = []string{store.ScopeStatsRead}
+	}
 	err := s.pool.QueryRow(ctx,
-		"INSERT INTO api_keys (user_id, name, prefix, hash, created_at, last_used_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-		k.UserID, k.Name, k.Prefix, k.Hash, k.CreatedAt.UnixMilli(), nullMillis(k.LastUsedAt)).Scan(&k.ID)
+		"INSERT INTO api_keys (user_id, name, prefix, hash, created_at, last_used_at, scopes) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+		k.UserID, k.Name, k.Prefix, k.Hash, k.CreatedAt.UnixMilli(), nullMillis(k.LastUsedAt), strings.Join(k.Scopes, " ")).Scan(&k.ID)
 	if err != nil {
 		return store.APIKey{}, fmt.Errorf("postgres: create api key %q of user %d: %w", k.Prefix, k.UserID, translate(err))
 	}

@@ -10,16 +10,20 @@ import (
 	"github.com/footfallhq/footfall/store"
 )
 
-const siteColumns = "id, domain, timezone, owner_id, created_at"
+const siteColumns = "id, domain, timezone, owner_id, created_at, account_id"
 
 func scanSite(r pgx.Row) (store.Site, error) {
 	var (
 		s       store.Site
 		owner   *int64
 		created int64
+		account *int64
 	)
-	if err := r.Scan(&s.ID, &s.Domain, &s.TimeZone, &owner, &created); err != nil {
+	if err := r.Scan(&s.ID, &s.Domain, &s.TimeZone, &owner, &created, &account); err != nil {
 		return store.Site{}, err
+	}
+	if account != nil {
+		s.AccountID = *account
 	}
 	if owner != nil {
 		s.OwnerID = *owner
@@ -30,14 +34,24 @@ func scanSite(r pgx.Row) (store.Site, error) {
 
 // CreateSite stores s with a new ID (s.ID is ignored) and returns it as
 // stored: domain lower case, CreatedAt now if zero, at millisecond
-// precision. A taken domain is ErrConflict; an OwnerID naming no user is
-// ErrNotFound.
+// precision. A taken domain is ErrConflict; an OwnerID or AccountID naming
+// nothing is ErrNotFound. Given an owner but no account, the site goes to
+// the owner's personal account (see ownerAccount).
 func (s *Store) CreateSite(ctx context.Context, site store.Site) (store.Site, error) {
 	site.Domain = strings.ToLower(site.Domain)
 	site.CreatedAt = stamp(site.CreatedAt)
-	err := s.pool.QueryRow(ctx,
-		"INSERT INTO sites (domain, timezone, owner_id, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
-		site.Domain, site.TimeZone, nullID(site.OwnerID), site.CreatedAt.UnixMilli()).Scan(&site.ID)
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if site.AccountID == 0 && site.OwnerID != 0 {
+			id, err := ownerAccount(ctx, tx, site.OwnerID)
+			if err != nil {
+				return err
+			}
+			site.AccountID = id
+		}
+		return tx.QueryRow(ctx,
+			"INSERT INTO sites (domain, timezone, owner_id, created_at, account_id) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+			site.Domain, site.TimeZone, nullID(site.OwnerID), site.CreatedAt.UnixMilli(), nullID(site.AccountID)).Scan(&site.ID)
+	})
 	if err != nil {
 		return store.Site{}, fmt.Errorf("postgres: create site %q: %w", site.Domain, translate(err))
 	}

@@ -31,9 +31,14 @@ func scanUser(r pgx.Row) (store.User, error) {
 func (s *Store) CreateUser(ctx context.Context, u store.User) (store.User, error) {
 	u.Email = strings.ToLower(u.Email)
 	u.CreatedAt = stamp(u.CreatedAt)
-	err := s.pool.QueryRow(ctx,
-		"INSERT INTO users (email, password_hash, admin, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
-		u.Email, u.PasswordHash, u.Admin, u.CreatedAt.UnixMilli()).Scan(&u.ID)
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx,
+			"INSERT INTO users (email, password_hash, admin, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+			u.Email, u.PasswordHash, u.Admin, u.CreatedAt.UnixMilli()).Scan(&u.ID); err != nil {
+			return err
+		}
+		return createPersonalAccount(ctx, tx, u)
+	})
 	if err != nil {
 		return store.User{}, fmt.Errorf("postgres: create user %q: %w", u.Email, translate(err))
 	}
@@ -90,9 +95,12 @@ func (s *Store) CreateFirstUser(ctx context.Context, u store.User) (store.User, 
 		if _, err := tx.Exec(ctx, "LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE"); err != nil {
 			return err
 		}
-		return tx.QueryRow(ctx,
+		if err := tx.QueryRow(ctx,
 			"INSERT INTO users (email, password_hash, admin, created_at) SELECT $1, $2, $3, $4 WHERE NOT EXISTS (SELECT 1 FROM users) RETURNING id",
-			u.Email, u.PasswordHash, u.Admin, u.CreatedAt.UnixMilli()).Scan(&u.ID)
+			u.Email, u.PasswordHash, u.Admin, u.CreatedAt.UnixMilli()).Scan(&u.ID); err != nil {
+			return err
+		}
+		return createPersonalAccount(ctx, tx, u)
 	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		err = store.ErrConflict

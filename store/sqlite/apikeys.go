@@ -4,22 +4,25 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/footfallhq/footfall/store"
 )
 
-const apiKeyColumns = "id, user_id, name, prefix, hash, created_at, last_used_at"
+const apiKeyColumns = "id, user_id, name, prefix, hash, created_at, last_used_at, scopes"
 
 func scanAPIKey(r scanner) (store.APIKey, error) {
 	var (
 		k       store.APIKey
 		created int64
 		used    sql.NullInt64
+		scopes  string
 	)
-	if err := r.Scan(&k.ID, &k.UserID, &k.Name, &k.Prefix, &k.Hash, &created, &used); err != nil {
+	if err := r.Scan(&k.ID, &k.UserID, &k.Name, &k.Prefix, &k.Hash, &created, &used, &scopes); err != nil {
 		return store.APIKey{}, err
 	}
+	k.Scopes = strings.Fields(scopes)
 	k.CreatedAt = fromMillis(created)
 	k.LastUsedAt = fromNullMillis(used)
 	return k, nil
@@ -33,9 +36,12 @@ func (s *Store) CreateAPIKey(ctx context.Context, k store.APIKey) (store.APIKey,
 	if !k.LastUsedAt.IsZero() {
 		k.LastUsedAt = stamp(k.LastUsedAt)
 	}
+	if len(k.Scopes) == 0 {
+		k.Scopes = []string{store.ScopeStatsRead}
+	}
 	res, err := s.write.ExecContext(ctx,
-		"INSERT INTO api_keys (user_id, name, prefix, hash, created_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?)",
-		k.UserID, k.Name, k.Prefix, k.Hash, k.CreatedAt.UnixMilli(), nullMillis(k.LastUsedAt))
+		"INSERT INTO api_keys (user_id, name, prefix, hash, created_at, last_used_at, scopes) VALUES (?, ?, ?, ?, ?, ?, ?)",
+		k.UserID, k.Name, k.Prefix, k.Hash, k.CreatedAt.UnixMilli(), nullMillis(k.LastUsedAt), strings.Join(k.Scopes, " "))
 	if err == nil {
 		k.ID, err = res.LastInsertId()
 	}

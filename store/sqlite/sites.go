@@ -9,35 +9,48 @@ import (
 	"github.com/footfallhq/footfall/store"
 )
 
-const siteColumns = "id, domain, timezone, owner_id, created_at"
+const siteColumns = "id, domain, timezone, owner_id, created_at, account_id"
 
 func scanSite(r scanner) (store.Site, error) {
 	var (
 		s       store.Site
 		owner   sql.NullInt64
 		created int64
+		account sql.NullInt64
 	)
-	if err := r.Scan(&s.ID, &s.Domain, &s.TimeZone, &owner, &created); err != nil {
+	if err := r.Scan(&s.ID, &s.Domain, &s.TimeZone, &owner, &created, &account); err != nil {
 		return store.Site{}, err
 	}
 	s.OwnerID = owner.Int64
+	s.AccountID = account.Int64
 	s.CreatedAt = fromMillis(created)
 	return s, nil
 }
 
 // CreateSite stores s with a new ID (s.ID is ignored) and returns it as
 // stored: domain lower case, CreatedAt now if zero, at millisecond
-// precision. A taken domain is ErrConflict; an OwnerID naming no user is
-// ErrNotFound.
+// precision. A taken domain is ErrConflict; an OwnerID or AccountID naming
+// nothing is ErrNotFound. Given an owner but no account, the site goes to
+// the owner's personal account (see ownerAccount).
 func (s *Store) CreateSite(ctx context.Context, site store.Site) (store.Site, error) {
 	site.Domain = strings.ToLower(site.Domain)
 	site.CreatedAt = stamp(site.CreatedAt)
-	res, err := s.write.ExecContext(ctx,
-		"INSERT INTO sites (domain, timezone, owner_id, created_at) VALUES (?, ?, ?, ?)",
-		site.Domain, site.TimeZone, nullID(site.OwnerID), site.CreatedAt.UnixMilli())
-	if err == nil {
-		site.ID, err = res.LastInsertId()
-	}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if site.AccountID == 0 && site.OwnerID != 0 {
+			id, err := ownerAccount(ctx, tx, site.OwnerID)
+			if err != nil {
+				return err
+			}
+			site.AccountID = id
+		}
+		res, err := tx.ExecContext(ctx,
+			"INSERT INTO sites (domain, timezone, owner_id, created_at, account_id) VALUES (?, ?, ?, ?, ?)",
+			site.Domain, site.TimeZone, nullID(site.OwnerID), site.CreatedAt.UnixMilli(), nullID(site.AccountID))
+		if err == nil {
+			site.ID, err = res.LastInsertId()
+		}
+		return err
+	})
 	if err != nil {
 		return store.Site{}, fmt.Errorf("sqlite: create site %q: %w", site.Domain, translate(err))
 	}

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 
@@ -28,12 +29,18 @@ func scanUser(r scanner) (store.User, error) {
 func (s *Store) CreateUser(ctx context.Context, u store.User) (store.User, error) {
 	u.Email = strings.ToLower(u.Email)
 	u.CreatedAt = stamp(u.CreatedAt)
-	res, err := s.write.ExecContext(ctx,
-		"INSERT INTO users (email, password_hash, admin, created_at) VALUES (?, ?, ?, ?)",
-		u.Email, u.PasswordHash, u.Admin, u.CreatedAt.UnixMilli())
-	if err == nil {
-		u.ID, err = res.LastInsertId()
-	}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx,
+			"INSERT INTO users (email, password_hash, admin, created_at) VALUES (?, ?, ?, ?)",
+			u.Email, u.PasswordHash, u.Admin, u.CreatedAt.UnixMilli())
+		if err == nil {
+			u.ID, err = res.LastInsertId()
+		}
+		if err != nil {
+			return err
+		}
+		return createPersonalAccount(ctx, tx, u)
+	})
 	if err != nil {
 		return store.User{}, fmt.Errorf("sqlite: create user %q: %w", u.Email, translate(err))
 	}
@@ -85,19 +92,25 @@ func (s *Store) SetPassword(ctx context.Context, userID int64, hash string) erro
 func (s *Store) CreateFirstUser(ctx context.Context, u store.User) (store.User, error) {
 	u.Email = strings.ToLower(u.Email)
 	u.CreatedAt = stamp(u.CreatedAt)
-	res, err := s.write.ExecContext(ctx,
-		"INSERT INTO users (email, password_hash, admin, created_at) SELECT ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM users)",
-		u.Email, u.PasswordHash, u.Admin, u.CreatedAt.UnixMilli())
-	var n int64
-	if err == nil {
-		n, err = res.RowsAffected()
-	}
-	if err == nil && n == 0 {
-		err = store.ErrConflict
-	}
-	if err == nil {
-		u.ID, err = res.LastInsertId()
-	}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx,
+			"INSERT INTO users (email, password_hash, admin, created_at) SELECT ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM users)",
+			u.Email, u.PasswordHash, u.Admin, u.CreatedAt.UnixMilli())
+		var n int64
+		if err == nil {
+			n, err = res.RowsAffected()
+		}
+		if err == nil && n == 0 {
+			err = store.ErrConflict
+		}
+		if err == nil {
+			u.ID, err = res.LastInsertId()
+		}
+		if err != nil {
+			return err
+		}
+		return createPersonalAccount(ctx, tx, u)
+	})
 	if err != nil {
 		return store.User{}, fmt.Errorf("sqlite: create first user %q: %w", u.Email, translate(err))
 	}

@@ -69,6 +69,7 @@ func RunApp(t *testing.T, open func(t testing.TB) store.App) {
 		{"ConcurrentWrites", appTestConcurrentWrites},
 		{"Ping", appTestPing},
 	}
+	tests = append(tests, appAccountTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -121,7 +121,7 @@ func appTestCreateAPIKey(t *testing.T, a store.App) {
 	if got.ID == 0 {
 		t.Errorf("CreateAPIKey: ID = 0, want an assigned ID")
 	}
-	want := store.APIKey{ID: got.ID, UserID: u.ID, Name: "CI", Prefix: "ff_abc", Hash: hash, CreatedAt: appMS(appTime)}
+	want := store.APIKey{ID: got.ID, UserID: u.ID, Name: "CI", Prefix: "ff_abc", Hash: hash, CreatedAt: appMS(appTime), Scopes: []string{store.ScopeStatsRead}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("CreateAPIKey returned (-want +got):\n%s", diff)
 	}
