@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/footfallhq/footfall/app/backup"
+	"github.com/footfallhq/footfall/app/config"
 	"github.com/footfallhq/footfall/app/web"
 	"github.com/footfallhq/footfall/store/open"
 	"github.com/prometheus/client_golang/prometheus"
@@ -81,12 +83,38 @@ func (a *App) recordBackup(m backup.Manifest) {
 	a.backupLastBytes.Set(float64(size))
 }
 
+// BackupRetention is the retention FOOTFALL_BACKUP_KEEP_DAYS and
+// FOOTFALL_BACKUP_KEEP_LAST describe.
+func BackupRetention(c config.Config) backup.Retention {
+	return backup.Retention{MaxAge: time.Duration(c.BackupKeepDays) * 24 * time.Hour, Last: c.BackupKeepLast}
+}
+
+// S3Options are the FOOTFALL_BACKUP_S3_* settings.
+func S3Options(c config.Config) backup.S3Options {
+	return backup.S3Options{
+		Endpoint: c.BackupS3Endpoint, Region: c.BackupS3Region, PathStyle: c.BackupS3PathStyle,
+		AccessKeyID: c.BackupS3AccessKey, SecretAccessKey: c.BackupS3Secret,
+	}
+}
+
+// BackupStaging is where a backup bound for S3 is written before it is
+// uploaded: inside the data directory, so it is on a disk the server may
+// write and is as private as the data itself.
+func BackupStaging(c config.Config) (string, error) {
+	return filepath.Abs(c.Path(".backup-staging"))
+}
+
 // scheduledBackup is the daily job of FOOTFALL_BACKUP_DIR: a backup, then
-// the ones older than FOOTFALL_BACKUP_KEEP_DAYS are pruned.
+// the ones FOOTFALL_BACKUP_KEEP_DAYS and FOOTFALL_BACKUP_KEEP_LAST let go
+// are pruned. An s3:// destination is written locally first, uploaded,
+// and the local copy removed.
 func (a *App) scheduledBackup(ctx context.Context) error {
 	key, err := a.BackupKey()
 	if err != nil {
 		return err
+	}
+	if backup.IsS3(a.Config.BackupDir) {
+		return a.scheduledS3Backup(ctx, key)
 	}
 	dir, err := filepath.Abs(a.Config.BackupDir)
 	if err != nil {
@@ -97,7 +125,33 @@ func (a *App) scheduledBackup(ctx context.Context) error {
 		return err
 	}
 	a.Logger.Info("backup written", "path", path, "took", m.Took, "events", m.EventRows["events"], "encrypted", m.Encrypted)
-	removed, err := backup.Prune(dir, time.Duration(a.Config.BackupKeepDays)*24*time.Hour, time.Now())
+	removed, err := backup.Prune(dir, BackupRetention(a.Config), time.Now())
+	for _, p := range removed {
+		a.Logger.Info("old backup removed", "path", p)
+	}
+	return err
+}
+
+func (a *App) scheduledS3Backup(ctx context.Context, key *backup.Key) error {
+	bucket, err := backup.OpenS3(ctx, a.Config.BackupDir, S3Options(a.Config))
+	if err != nil {
+		return err
+	}
+	staging, err := BackupStaging(a.Config)
+	if err != nil {
+		return err
+	}
+	path, m, err := a.WriteBackup(ctx, staging, key)
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(path)
+	url, err := bucket.Upload(ctx, path)
+	if err != nil {
+		return err
+	}
+	a.Logger.Info("backup written", "path", url, "took", m.Took, "events", m.EventRows["events"], "encrypted", m.Encrypted)
+	removed, err := bucket.Prune(ctx, BackupRetention(a.Config), time.Now())
 	for _, p := range removed {
 		a.Logger.Info("old backup removed", "path", p)
 	}

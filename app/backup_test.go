@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/footfallhq/footfall/app/backup"
+	"github.com/footfallhq/footfall/app/backup/s3test"
 	"github.com/footfallhq/footfall/app/config"
 )
 
@@ -120,5 +121,65 @@ func TestScheduledBackupEncrypted(t *testing.T) {
 		if err != nil || !strings.HasPrefix(string(b), "age-encryption.org/v1") {
 			t.Errorf("%s is not age-encrypted (%v)", f.Name, err)
 		}
+	}
+}
+
+// TestScheduledBackupS3: with FOOTFALL_BACKUP_DIR=s3://…, the daily job
+// uploads an encrypted backup, leaves no local copy, and keeps
+// FOOTFALL_BACKUP_KEEP_LAST backups.
+func TestScheduledBackupS3(t *testing.T) {
+	ctx := context.Background()
+	srv := s3test.New(t, "backups")
+	key, _, err := backup.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := t.TempDir()
+	cfg, err := config.Load([]string{"FOOTFALL_DATA_DIR=" + data, "FOOTFALL_BACKUP_DIR=s3://backups/nightly",
+		"FOOTFALL_BACKUP_KEY=" + key.Recipient(), "FOOTFALL_BACKUP_KEEP_LAST=1",
+		"FOOTFALL_BACKUP_S3_ENDPOINT=" + srv.URL, "FOOTFALL_BACKUP_S3_PATH_STYLE=on", "FOOTFALL_BACKUP_S3_REGION=" + s3test.Region,
+		"FOOTFALL_BACKUP_S3_ACCESS_KEY_ID=" + s3test.AccessKeyID, "FOOTFALL_BACKUP_S3_SECRET_ACCESS_KEY=" + s3test.SecretAccessKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	a, err := Open(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	if err := a.OpenEventsStore(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := a.scheduledBackup(ctx); err != nil {
+			t.Fatalf("scheduledBackup: %v", err)
+		}
+		time.Sleep(1100 * time.Millisecond) // backups are named to the second
+	}
+	bucket, err := backup.OpenS3(ctx, cfg.BackupDir, S3Options(cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := bucket.List(ctx)
+	if err != nil || len(list) != 1 {
+		t.Fatalf("bucket after two runs with FOOTFALL_BACKUP_KEEP_LAST=1: %v, %v; want one backup", list, err)
+	}
+	for _, o := range srv.Objects(t, "backups") {
+		if !strings.HasSuffix(o, ".age") && !strings.HasSuffix(o, "/manifest.json") {
+			t.Errorf("%s uploaded unencrypted", o)
+		}
+	}
+	staging, _ := BackupStaging(cfg)
+	if des, _ := os.ReadDir(staging); len(des) != 0 {
+		t.Errorf("local copies left in %s: %v", staging, des)
+	}
+
+	// Wrong credentials: the job fails with a sentence, not a stack of XML.
+	a.Config.BackupS3Secret = "wrong"
+	if err := a.scheduledBackup(ctx); err == nil || !strings.Contains(err.Error(), "credentials were refused") {
+		t.Errorf("scheduledBackup with a wrong secret: %v", err)
 	}
 }

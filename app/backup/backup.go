@@ -202,22 +202,39 @@ func Write(ctx context.Context, dir string, src Source, o Options) (path string,
 	return final, m, nil
 }
 
-// Prune deletes the backups in dir created more than keep before now,
-// judged by their names, always sparing the newest. It returns the paths
-// removed. keep <= 0 removes nothing.
-func Prune(dir string, keep time.Duration, now time.Time) ([]string, error) {
-	if keep <= 0 {
-		return nil, nil
+// Retention says which backups to keep; a backup goes when either rule
+// lets it go. The newest is always kept, whatever the rules say.
+type Retention struct {
+	// MaxAge removes backups created longer ago than this (0 = no age limit).
+	MaxAge time.Duration
+	// Last keeps at most this many of the newest backups (0 = no limit).
+	Last int
+}
+
+// expired returns the entries (oldest first) r removes.
+func (r Retention) expired(list []Entry, now time.Time) []Entry {
+	var out []Entry
+	for i, b := range list {
+		newer := len(list) - 1 - i // backups newer than this one
+		if newer == 0 {
+			continue
+		}
+		if (r.MaxAge > 0 && now.Sub(b.Created) > r.MaxAge) || (r.Last > 0 && newer >= r.Last) {
+			out = append(out, b)
+		}
 	}
+	return out
+}
+
+// Prune deletes the backups in dir that r lets go, judged by their names,
+// always sparing the newest. It returns the paths removed.
+func Prune(dir string, r Retention, now time.Time) ([]string, error) {
 	list, err := List(dir)
 	if err != nil {
 		return nil, err
 	}
 	var removed []string
-	for i, b := range list {
-		if i == len(list)-1 || now.Sub(b.Created) <= keep {
-			continue
-		}
+	for _, b := range r.expired(list, now) {
 		if err := os.RemoveAll(b.Path); err != nil {
 			return removed, fmt.Errorf("backup: prune: %w", err)
 		}

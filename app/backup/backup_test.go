@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -186,7 +187,7 @@ func TestPrune(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	removed, err := Prune(dir, 30*24*time.Hour, now)
+	removed, err := Prune(dir, Retention{MaxAge: 30 * 24 * time.Hour}, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,9 +200,37 @@ func TestPrune(t *testing.T) {
 		t.Errorf("after Prune, List = %v, want the two recent backups", left)
 	}
 	// Everything old: the newest is kept all the same.
-	removed, _ = Prune(dir, time.Hour, now)
+	removed, _ = Prune(dir, Retention{MaxAge: time.Hour}, now)
 	if left, _ := List(dir); len(removed) != 1 || len(left) != 1 || filepath.Base(left[0].Path) != names[3] {
 		t.Errorf("Prune with everything expired removed %v, left %v; want the newest kept", removed, left)
+	}
+}
+
+func TestRetention(t *testing.T) {
+	now := time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)
+	var list []Entry
+	for _, age := range []int{40, 31, 29, 2, 1} {
+		list = append(list, Entry{Path: strconv.Itoa(age), Created: now.AddDate(0, 0, -age)})
+	}
+	for _, c := range []struct {
+		r    Retention
+		want string
+	}{
+		{Retention{}, ""},
+		{Retention{MaxAge: 30 * 24 * time.Hour}, "40,31"},
+		{Retention{Last: 2}, "40,31,29"},
+		{Retention{Last: 4, MaxAge: 30 * 24 * time.Hour}, "40,31"},
+		{Retention{Last: 4, MaxAge: 35 * 24 * time.Hour}, "40"},
+		{Retention{Last: 1}, "40,31,29,2"},
+		{Retention{MaxAge: time.Hour}, "40,31,29,2"}, // the newest stays
+	} {
+		var got []string
+		for _, e := range c.r.expired(list, now) {
+			got = append(got, e.Path)
+		}
+		if strings.Join(got, ",") != c.want {
+			t.Errorf("%+v removes %v, want %s", c.r, got, c.want)
+		}
 	}
 }
 

@@ -8,12 +8,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
 
+	"github.com/footfallhq/footfall/app"
 	"github.com/footfallhq/footfall/app/backup"
 	"github.com/footfallhq/footfall/app/config"
 	"github.com/footfallhq/footfall/app/web"
@@ -22,9 +24,10 @@ import (
 
 func backupCmd(ctx context.Context, e *Env, cfg config.Config, args []string) error {
 	fs, data, addr := flags(e, "backup", &cfg)
-	out := fs.String("out", cfg.BackupDir, "directory to write the backup into (a footfall-<time> directory is made inside; FOOTFALL_BACKUP_DIR)")
+	out := fs.String("out", cfg.BackupDir, "directory, or s3://bucket/prefix, to write the backup into (a footfall-<time> directory is made inside; FOOTFALL_BACKUP_DIR)")
 	keyFile := fs.String("key-file", "", "encrypt to the age key in this file (default: FOOTFALL_BACKUP_KEY, if set)")
-	keep := fs.Int("keep-days", cfg.BackupKeepDays, "afterwards delete backups in the directory older than this many days (0 = keep all; FOOTFALL_BACKUP_KEEP_DAYS)")
+	keep := fs.Int("keep-days", cfg.BackupKeepDays, "afterwards delete backups there older than this many days (0 = keep all; FOOTFALL_BACKUP_KEEP_DAYS)")
+	keepLast := fs.Int("keep-last", cfg.BackupKeepLast, "afterwards delete all but this many newest backups there (0 = no count limit; FOOTFALL_BACKUP_KEEP_LAST)")
 	pos, err := parse(fs, args, &cfg, data, addr)
 	if err != nil {
 		return err
@@ -33,18 +36,32 @@ func backupCmd(ctx context.Context, e *Env, cfg config.Config, args []string) er
 		return usagef("unexpected argument %q", pos[0])
 	}
 	if *out == "" {
-		return usagef("--out DIR is required")
+		return usagef("--out DIR|s3://bucket/prefix is required")
 	}
-	if strings.Contains(*out, "://") {
-		return usagef("--out %s: only directories are supported (mount object storage, or copy the directory with rclone or aws s3 sync)", *out)
+	if *keep < 0 || *keepLast < 0 {
+		return usagef("--keep-days and --keep-last must not be negative")
 	}
-	dir, err := filepath.Abs(*out)
-	if err != nil {
-		return err
-	}
+	retention := backup.Retention{MaxAge: time.Duration(*keep) * 24 * time.Hour, Last: *keepLast}
 	key, err := backupKey(cfg, *keyFile)
 	if err != nil {
 		return usagef("%v", err)
+	}
+
+	// An s3:// destination: check the bucket and credentials first, write
+	// the backup into a staging directory, upload it, remove the local copy.
+	var bucket *backup.S3
+	var dir string
+	if backup.IsS3(*out) {
+		if bucket, err = backup.OpenS3(ctx, *out, app.S3Options(cfg)); err != nil {
+			return err
+		}
+		if dir, err = app.BackupStaging(cfg); err != nil {
+			return err
+		}
+	} else if strings.Contains(*out, "://") {
+		return usagef("--out %s: want a directory or s3://bucket/prefix", *out)
+	} else if dir, err = filepath.Abs(*out); err != nil {
+		return err
 	}
 
 	stop := ticker(e, "writing a backup")
@@ -75,6 +92,14 @@ func backupCmd(ctx context.Context, e *Env, cfg config.Config, args []string) er
 		}
 		res = backupResult{Path: path, Manifest: m}
 	}
+	if bucket != nil {
+		defer os.RemoveAll(res.Path)
+		url, err := bucket.Upload(ctx, res.Path)
+		if err != nil {
+			return err
+		}
+		res.Path = url
+	}
 	stop()
 	var size int64
 	for _, f := range res.Manifest.Files {
@@ -86,7 +111,12 @@ func backupCmd(ctx context.Context, e *Env, cfg config.Config, args []string) er
 	}
 	fmt.Fprintf(e.Stdout, "backup written %s: %s\n  %d events, %d app rows, %d bytes, encrypted: %t, took %s\n",
 		how, res.Path, res.Manifest.EventRows["events"], sum(res.Manifest.AppRows), size, res.Manifest.Encrypted, res.Manifest.Took.Round(time.Millisecond))
-	removed, err := backup.Prune(dir, time.Duration(*keep)*24*time.Hour, time.Now())
+	var removed []string
+	if bucket != nil {
+		removed, err = bucket.Prune(ctx, retention, time.Now())
+	} else {
+		removed, err = backup.Prune(dir, retention, time.Now())
+	}
 	for _, p := range removed {
 		fmt.Fprintf(e.Stdout, "removed old backup %s\n", p)
 	}
@@ -156,7 +186,7 @@ func backupThroughServer(ctx context.Context, cfg config.Config, dir string, key
 
 func restoreCmd(ctx context.Context, e *Env, cfg config.Config, args []string) error {
 	fs, data, addr := flags(e, "restore", &cfg)
-	from := fs.String("from", "", "a backup directory, or a directory of backups (the newest is taken)")
+	from := fs.String("from", "", "a backup directory, a directory of backups (the newest is taken), or s3://bucket/prefix[/footfall-<time>]")
 	keyFile := fs.String("key-file", "", "the age identity that decrypts the backup (default: FOOTFALL_BACKUP_KEY)")
 	force := fs.Bool("force", false, "restore over an existing installation, moving its files into DATA/pre-restore-<time>/")
 	pos, err := parse(fs, args, &cfg, data, addr)
@@ -167,7 +197,7 @@ func restoreCmd(ctx context.Context, e *Env, cfg config.Config, args []string) e
 		return usagef("unexpected argument %q", pos[0])
 	}
 	if *from == "" {
-		return usagef("--from DIR is required")
+		return usagef("--from DIR|s3://bucket/prefix is required")
 	}
 	key, err := backupKey(cfg, *keyFile)
 	if err != nil {
@@ -178,8 +208,27 @@ func restoreCmd(ctx context.Context, e *Env, cfg config.Config, args []string) e
 	if !ok1 || !ok2 {
 		return errors.New("restore fills the embedded databases (sqlite:// and duckdb://); for PostgreSQL and ClickHouse use their own tools (docs/OPERATIONS.md)")
 	}
-	dir, err := backup.Resolve(*from)
-	if err != nil {
+	var dir string
+	if backup.IsS3(*from) {
+		bucket, err := backup.OpenS3(ctx, *from, app.S3Options(cfg))
+		if err != nil {
+			return err
+		}
+		// Downloaded into the data directory's disk, then checked and
+		// restored like any directory.
+		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+			return err
+		}
+		tmp, err := os.MkdirTemp(cfg.DataDir, ".s3-restore-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		fmt.Fprintf(e.Stderr, "downloading from %s\n", *from)
+		if dir, err = bucket.Download(ctx, tmp); err != nil {
+			return err
+		}
+	} else if dir, err = backup.Resolve(*from); err != nil {
 		return err
 	}
 	start := time.Now()

@@ -61,10 +61,19 @@ type Config struct {
 
 	RetentionDays int `env:"FOOTFALL_RETENTION_DAYS" def:"0" help:"raw event retention in days (0 = keep forever)"`
 
-	BackupDir       string `env:"FOOTFALL_BACKUP_DIR" help:"set it and the server writes a backup into this directory every day at 03:00 UTC (default: no scheduled backups)"`
+	BackupDir       string `env:"FOOTFALL_BACKUP_DIR" help:"set it (a directory or s3://bucket/prefix) and the server writes a backup there every day at 03:00 UTC (default: no scheduled backups)"`
 	JobHeartbeatURL string `env:"FOOTFALL_JOB_HEARTBEAT_URL" help:"outside watcher pinged around every scheduled job run: a URL with {job}, e.g. https://hc-ping.com/PING-KEY/{job} (/start, /fail appended)"`
 	BackupKeepDays  int    `env:"FOOTFALL_BACKUP_KEEP_DAYS" def:"30" help:"scheduled backups older than this many days are deleted after a successful one (0 = keep all)"`
 	BackupKey       string `env:"FOOTFALL_BACKUP_KEY" secret:"yes" help:"encrypt backups: an age recipient (age1...) or identity (AGE-SECRET-KEY-1...); restore needs the identity"`
+	BackupKeepLast  int    `env:"FOOTFALL_BACKUP_KEEP_LAST" def:"0" help:"also delete all but this many newest scheduled backups (0 = no count limit)"`
+
+	// S3 backups: FOOTFALL_BACKUP_DIR=s3://bucket/prefix. Empty values fall
+	// back to the usual AWS_* variables.
+	BackupS3Endpoint  string `env:"FOOTFALL_BACKUP_S3_ENDPOINT" help:"S3-compatible endpoint for s3:// backups, e.g. https://ACCOUNT.r2.cloudflarestorage.com or http://minio:9000 (default: AWS_ENDPOINT_URL_S3, else AWS S3)"`
+	BackupS3Region    string `env:"FOOTFALL_BACKUP_S3_REGION" help:"region of the backup bucket (default: AWS_REGION, else asked of the endpoint)"`
+	BackupS3AccessKey string `env:"FOOTFALL_BACKUP_S3_ACCESS_KEY_ID" help:"access key id for s3:// backups (default: AWS_ACCESS_KEY_ID, then ~/.aws/credentials)"`
+	BackupS3Secret    string `env:"FOOTFALL_BACKUP_S3_SECRET_ACCESS_KEY" secret:"yes" help:"secret access key for s3:// backups (default: AWS_SECRET_ACCESS_KEY)"`
+	BackupS3PathStyle string `env:"FOOTFALL_BACKUP_S3_PATH_STYLE" def:"auto" help:"on: https://host/bucket/key (MinIO and most self-hosted stores); off: https://bucket.host/key; auto: virtual-host on AWS, path elsewhere"`
 }
 
 // Var describes one configuration variable.

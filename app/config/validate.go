@@ -129,6 +129,17 @@ func (c Config) Validate() error {
 	if c.BackupKeepDays < 0 {
 		bad("FOOTFALL_BACKUP_KEEP_DAYS must not be negative")
 	}
+	if c.BackupKeepLast < 0 {
+		bad("FOOTFALL_BACKUP_KEEP_LAST must not be negative")
+	}
+	switch c.BackupS3PathStyle {
+	case "", "auto", "on", "off":
+	default:
+		bad("FOOTFALL_BACKUP_S3_PATH_STYLE must be on, off or auto")
+	}
+	if strings.HasPrefix(c.BackupDir, "s3://") && len(strings.TrimPrefix(c.BackupDir, "s3://")) == 0 {
+		bad("FOOTFALL_BACKUP_DIR=s3:// needs a bucket: s3://bucket or s3://bucket/prefix")
+	}
 	if k := strings.TrimSpace(c.BackupKey); k != "" && !strings.HasPrefix(k, "age1") && !strings.HasPrefix(k, "AGE-SECRET-KEY-1") {
 		bad("FOOTFALL_BACKUP_KEY must be an age recipient (age1...) or identity (AGE-SECRET-KEY-1...), as age-keygen prints them")
 	}
