@@ -93,6 +93,10 @@ func (a *App) Serve(ctx context.Context, assets fs.FS) error {
 			sched.Ping(beat)
 		}
 	}
+	if err == nil && a.Shared.Broadcast != nil {
+		// Other replicas' batches must reach this cache too.
+		err = a.Stats.Cache.Share(ctx, a.Shared.Broadcast, a.Logger)
+	}
 	if err == nil {
 		err = sched.Start(ctx)
 	}

@@ -84,3 +84,18 @@ type Lock interface {
 	// holder's lock alone.
 	Unlock(ctx context.Context) error
 }
+
+// Broadcaster carries short messages to every replica listening on a
+// topic: how one replica tells the others that something they keep in
+// memory (a query answer) went stale. Delivery is at most once; a listener
+// that may have missed messages is told so and must assume the worst.
+type Broadcaster interface {
+	// Publish sends msg to the topic's current listeners, this process's
+	// included.
+	Publish(ctx context.Context, topic string, msg []byte) error
+	// Listen calls fn with every message on topic until ctx ends, and lost
+	// whenever messages may have been missed (the connection dropped and
+	// came back). It returns once listening has started; fn and lost are
+	// called from one goroutine.
+	Listen(ctx context.Context, topic string, fn func(msg []byte), lost func()) error
+}

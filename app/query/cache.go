@@ -20,6 +20,9 @@ type Cache struct {
 	entries map[string]*list.Element
 	bySite  map[int64]map[string]*list.Element
 	now     func() time.Time
+	// publish, when set (Share), tells the other replicas what Stored
+	// invalidated.
+	publish func(map[int64]time.Time)
 }
 
 type cacheEntry struct {
@@ -117,6 +120,12 @@ func (c *Cache) Stored(events []store.Event) {
 	}
 	for site, t := range oldest {
 		c.Invalidate(site, t)
+	}
+	c.mu.Lock()
+	publish := c.publish
+	c.mu.Unlock()
+	if publish != nil {
+		publish(oldest)
 	}
 }
 

@@ -23,6 +23,9 @@ type Shared struct {
 	// whose requests reach two replicas stays in one visit; nil in
 	// process, where app/visitor keeps them in memory.
 	Visits store.VisitTable
+	// Broadcast tells the other replicas what went stale in their memory
+	// (query answers); nil in process, where there are no others.
+	Broadcast store.Broadcaster
 
 	client *redis.Client // nil in process
 }
@@ -56,11 +59,12 @@ func OpenShared(ctx context.Context, rawURL string, logger *slog.Logger) (*Share
 	// Keys: the URL's prefix (default "footfall:"), then the part's name;
 	// the queue's stream is prefix + "events".
 	return &Shared{
-		Cache:   c.Cache("cache:"),
-		Limiter: c.Limiter(""),
-		Locker:  c.Locker("lock:", LockTTL),
-		Visits:  c.Visits("visit:"),
-		client:  c,
+		Cache:     c.Cache("cache:"),
+		Limiter:   c.Limiter(""),
+		Locker:    c.Locker("lock:", LockTTL),
+		Visits:    c.Visits("visit:"),
+		Broadcast: c.Broadcaster("bcast:"),
+		client:    c,
 	}, nil
 }
 
