@@ -139,7 +139,7 @@ func (a *App) OpenEvents(ctx context.Context) error {
 	if a.Shared.Redis() {
 		// Replicas share one stream; events wait in Redis, not on disk.
 		a.Queue, err = a.Shared.Queue(ctx, open.QueueOptions{
-			MaxEvents: cfg.QueueMaxEvents, StoredThrough: stored, Logger: a.Logger,
+			MaxEvents: cfg.QueueMaxEvents, StoredThrough: stored, Logger: a.Logger, Consumer: cfg.ReplicaName,
 		})
 		if err != nil {
 			return err

@@ -29,6 +29,7 @@ type Config struct {
 	EventsURL   string `env:"FOOTFALL_EVENTS_URL" def:"duckdb://$DATA/events.duckdb" help:"events store: duckdb://PATH or clickhouse://host:9000/db"`
 	DatabaseURL string `env:"FOOTFALL_DATABASE_URL" def:"sqlite://$DATA/app.db" secret:"url" help:"app data: sqlite://PATH or postgres://..."`
 	RedisURL    string `env:"FOOTFALL_REDIS_URL" secret:"url" help:"redis://... for queue, cache, limiter, job lock (default: in-process)"`
+	ReplicaName string `env:"FOOTFALL_REPLICA_NAME" help:"this replica's name in the Redis consumer group; unique per running replica, stable across its restarts (default: the host name)"`
 
 	DuckDBMemoryLimit string `env:"FOOTFALL_DUCKDB_MEMORY_LIMIT" def:"256MB" help:"DuckDB memory_limit (keep it well under the machine's RAM)"`
 	DuckDBThreads     int    `env:"FOOTFALL_DUCKDB_THREADS" def:"0" help:"DuckDB worker threads (0 = one per core)"`
