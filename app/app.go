@@ -55,10 +55,12 @@ type App struct {
 	// Scheduler runs the jobs once Serve started it (nil before).
 	Scheduler *jobs.Scheduler
 
-	// Mail sends email: over FOOTFALL_SMTP_URL, or into the log when
-	// none is set (MailConfigured false).
+	// Mail sends email through the outbox in the app database: over
+	// FOOTFALL_SMTP_URL, or into the log when none is set
+	// (MailConfigured false).
 	Mail           mail.Mailer
 	MailConfigured bool
+	outbox         *mail.Outbox
 
 	geo *geo.Locator
 
@@ -98,7 +100,7 @@ func Open(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App, er
 	return a, nil
 }
 
-// openMail builds the Mailer from FOOTFALL_SMTP_URL and FOOTFALL_MAIL_FROM.
+// openMail builds the outbox Mailer from FOOTFALL_SMTP_URL and FOOTFALL_MAIL_FROM.
 func (a *App) openMail() error {
 	tr, from, err := mail.NewTransport(mail.Options{
 		SMTPURL: a.Config.SMTPURL, From: a.Config.MailFrom, BaseURL: a.Config.BaseURL,
@@ -107,7 +109,8 @@ func (a *App) openMail() error {
 	if err != nil {
 		return err
 	}
-	a.Mail = mail.Direct{Transport: tr, From: from}
+	a.outbox = mail.NewOutbox(a.DB, tr, from, a.Logger.With("component", "mail"), a.Registry)
+	a.Mail = a.outbox
 	a.MailConfigured = a.Config.SMTPURL != ""
 	return nil
 }

@@ -183,6 +183,8 @@ func (a *App) Serve(ctx context.Context, assets fs.FS) error {
 	if err := sched.Shutdown(); err != nil {
 		a.Logger.Warn("jobs shutdown", "err", err)
 	}
+	// Deliveries started by requests finish (or fail and stay queued).
+	a.outbox.Wait()
 	a.Logger.Info("stopped", "queued_events_left", a.Queue.Depth())
 	return runErr
 }
@@ -216,6 +218,7 @@ func (a *App) jobs() []jobs.Job {
 				return err
 			}},
 	}
+	list = append(list, a.mailJobs()...)
 	if a.Config.BackupDir != "" {
 		// 03:00 UTC: after midnight's salt rotation, before most of Europe
 		// and the Americas are busy.

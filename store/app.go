@@ -256,6 +256,10 @@ type App interface {
 	// Alert rules and channels, incidents, deliveries, report
 	// subscriptions (store/alerts.go).
 	Alerts
+	// Mail: the outbox (store/outbox.go) and account tokens, verified
+	// addresses and known devices (store/accounttokens.go).
+	Outbox
+	AccountMail
 
 	// Ping reports whether the database is reachable.
 	Ping(ctx context.Context) error

@@ -55,6 +55,11 @@ func RunApp(t *testing.T, open func(t testing.TB) store.App) {
 		{"TOTP", appTestTOTP},
 		{"JobRuns", appTestJobRuns},
 		{"Alerts", appTestAlerts},
+		{"Outbox", appTestOutbox},
+		{"OutboxConcurrentClaims", appTestOutboxConcurrentClaims},
+		{"AccountTokens", appTestAccountTokens},
+		{"EmailVerified", appTestEmailVerified},
+		{"KnownDevices", appTestKnownDevices},
 
 		{"PutSalt", appTestPutSalt},
 		{"PutSaltConcurrent", appTestPutSaltConcurrent},
