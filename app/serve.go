@@ -265,6 +265,7 @@ func (a *App) WebDeps(assets fs.FS) (web.Deps, error) {
 		Backup:         backupHandler{a},
 		Mail:           a.Mail,
 		MailConfigured: a.MailConfigured,
+		SharedLinks:    a.DB,
 		Jobs: func(ctx context.Context) ([]jobs.Status, error) {
 			if a.Scheduler == nil {
 				return nil, errors.New("the scheduler has not started")

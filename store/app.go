@@ -122,6 +122,7 @@ const (
 // ErrNotFound; inserts violating uniqueness return ErrConflict.
 type App interface {
 	Accounts
+	SharedLinks
 
 	// Migrate applies pending migrations; safe to call at every start and
 	// from several processes at once.

@@ -61,6 +61,7 @@ func newAccountTest(t testing.TB, o accountOptions) *accountTest {
 		Credentials:  db,
 		Accounts:     db,
 		Sites:        db,
+		SharedLinks:  db,
 		SecretKey:    testSecret,
 		BaseURL:      o.baseURL,
 		Registration: o.registration,

@@ -27,6 +27,12 @@ var publicAPI = map[string]string{
 	"POST /api/auth/login":   "signs in",
 	"POST /api/auth/signup":  "creates an account when registration is open",
 	"POST /api/auth/logout":  "ends the session if there is one",
+	// Shared dashboards: the secret link is the credential
+	// (TestSharedLinks in package app checks their gate and isolation).
+	"GET /api/share/:slug":         "a shared link's name, and its site once unlocked",
+	"POST /api/share/:slug/auth":   "a shared link's password",
+	"POST /api/share/:slug/query":  "stats of the shared link's site only",
+	"POST /api/share/:slug/funnel": "funnels of the shared link's site only",
 }
 
 // apiRoutes returns the method and path of every /api/ route of h.
@@ -139,6 +145,12 @@ func TestRoutesIsolated(t *testing.T) {
 		{"/api/auth/keys/" + strconv.FormatInt(aliceKey.ID, 10), "key_not_found"},
 	} {
 		at.send(t, req("DELETE", tc.path, ""), &bob).want(t, "bob: DELETE "+tc.path, http.StatusNotFound, tc.code)
+	}
+	for _, tc := range []struct{ method, path string }{
+		{"GET", "/api/share/AAAAAAAAAAAAAAAAAAAAAAAA"}, {"POST", "/api/share/AAAAAAAAAAAAAAAAAAAAAAAA/auth"},
+		{"POST", "/api/share/AAAAAAAAAAAAAAAAAAAAAAAA/query"}, {"POST", "/api/share/AAAAAAAAAAAAAAAAAAAAAAAA/funnel"},
+	} {
+		at.send(t, req(tc.method, tc.path, `{"password":"x"}`), &bob).want(t, "bob: "+tc.method+" "+tc.path, http.StatusNotFound, "share_not_found")
 	}
 	if status, _ := at.me(t, &aliceBrowser); status != http.StatusOK {
 		t.Errorf("alice's session after bob's calls: GET /me = %d, want 200", status)

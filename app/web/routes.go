@@ -83,6 +83,7 @@ func routes(e *echo.Echo, d Deps) {
 	for _, path := range []string{"/", "/login", "/setup", "/sites", "/:domain", "/:domain/performance", "/:domain/settings"} {
 		e.GET(path, ui.shell)
 	}
+	sharedLinkRoutes(e, d, si, ui)
 }
 
 // Admin returns the private handler for FOOTFALL_ADMIN_ADDR: metrics,

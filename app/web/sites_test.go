@@ -44,6 +44,7 @@ func newSitesTest(t *testing.T) *sitesTest {
 		Logger:      slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Credentials: db,
 		Sites:       db,
+		SharedLinks: db,
 		Registry:    prometheus.NewRegistry(),
 	})}
 	user := func(email string, admin bool) (store.User, string) {
@@ -137,6 +138,9 @@ func routeCases(site string) []struct{ method, path, body string } {
 		{"GET", "/api/v1/sites/funnels?site_id=" + site, ""},
 		{"PUT", "/api/v1/sites/funnels", `{"site_id":"` + site + `","name":"f","steps":[{"goal_type":"page","page_path":"/"},{"goal_type":"event","event_name":"Signup"}]}`},
 		{"DELETE", "/api/v1/sites/funnels/1", `{"site_id":"` + site + `"}`},
+		{"GET", "/api/v1/sites/" + site + "/shared-links", ""},
+		{"POST", "/api/v1/sites/" + site + "/shared-links", `{"name":"Board"}`},
+		{"DELETE", "/api/v1/sites/" + site + "/shared-links/1", ""},
 	}
 }
 

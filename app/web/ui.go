@@ -81,7 +81,7 @@ func (u *uiHandler) read() error {
 // other routes' prefixes, and files browsers and crawlers ask for on
 // their own, which should get a 404 rather than the page.
 var reserved = map[string]bool{
-	"api": true, "js": true, "ui": true, "webhooks": true, "metrics": true, "debug": true,
+	"api": true, "share": true, "js": true, "ui": true, "webhooks": true, "metrics": true, "debug": true,
 	"favicon.ico": true, "robots.txt": true, "apple-touch-icon.png": true, "apple-touch-icon-precomposed.png": true,
 }
 
@@ -94,6 +94,14 @@ func (u *uiHandler) shell(c echo.Context) error {
 	}
 	if d := c.Param("domain"); reserved[d] || strings.HasPrefix(d, ".") || strings.Contains(d, "/") {
 		return u.notUI(c)
+	}
+	return u.servePage(c)
+}
+
+// servePage answers with the page that loads the dashboard.
+func (u *uiHandler) servePage(c echo.Context) error {
+	if err := u.load(); err != nil {
+		return err
 	}
 	c.Response().Header().Set("Cache-Control", "no-cache")
 	return c.HTMLBlob(http.StatusOK, u.page)

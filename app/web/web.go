@@ -66,6 +66,10 @@ type Deps struct {
 	BaseURL        string
 	Version        string
 	Backup         Backuper // POST /backup on the admin listener; nil = none
+	// SharedLinks serves shared dashboards (/share/…, /api/share/…) and
+	// their management under /api/v1/sites/:site_id/shared-links; nil =
+	// none.
+	SharedLinks SharedLinkStore
 	// Jobs reports the scheduled jobs for the staff view; nil = none.
 	Jobs func(ctx context.Context) ([]jobs.Status, error)
 

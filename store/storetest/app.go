@@ -60,6 +60,7 @@ func RunApp(t *testing.T, open func(t testing.TB) store.App) {
 		{"AccountTokens", appTestAccountTokens},
 		{"EmailVerified", appTestEmailVerified},
 		{"KnownDevices", appTestKnownDevices},
+		{"SharedLinks", appTestSharedLinks},
 
 		{"PutSalt", appTestPutSalt},
 		{"PutSaltConcurrent", appTestPutSaltConcurrent},
