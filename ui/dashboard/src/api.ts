@@ -97,10 +97,29 @@ export interface StatsResponse {
   meta: { time_labels?: string[]; total_rows?: number }
   query: { date_range: [string, string]; comparison_date_range?: [string, string] }
 }
-export const query = (q: StatsQuery, signal?: AbortSignal) => request<StatsResponse>('POST', '/api/v2/query', q, signal)
+export const query = (q: StatsQuery, signal?: AbortSignal) => request<StatsResponse>('POST', share ? share.path + '/query' : '/api/v2/query', q, signal)
 
 export interface Funnel { id: number; name: string }
 export interface FunnelStep { label: string; visitors: number; conversion_rate: number; conversion_rate_step: number; dropoff: number }
-export const listFunnels = (domain: string) => request<{ funnels: Funnel[] }>('GET', '/api/v1/sites/funnels?site_id=' + encodeURIComponent(domain))
+export const listFunnels = (domain: string) => share
+  ? Promise.resolve({ funnels: share.info.funnels || [] })
+  : request<{ funnels: Funnel[] }>('GET', '/api/v1/sites/funnels?site_id=' + encodeURIComponent(domain))
 export const funnel = (q: { site_id: string; date_range: StatsQuery['date_range']; funnel: string; filters?: Filter[] }, signal?: AbortSignal) =>
-  request<{ steps: FunnelStep[] }>('POST', '/api/v2/funnel', q, signal)
+  request<{ steps: FunnelStep[] }>('POST', share ? share.path + '/funnel' : '/api/v2/funnel', q, signal)
+
+// Shared dashboards. A page opened by a shared link reads the stats
+// through the link's own API (/api/share/<slug>/…), which answers for
+// that one site, after the link's password when it has one.
+export interface ShareInfo { name: string; password_required: boolean; unlocked: boolean; site?: Site; funnels?: Funnel[]; goals?: Goal[] }
+let share: { path: string; info: ShareInfo } | null = null
+export function setShare(slug: string, info: ShareInfo) { share = { path: '/api/share/' + encodeURIComponent(slug), info } }
+export const isShared = () => share !== null
+export const shareInfo = (slug: string) => request<ShareInfo>('GET', '/api/share/' + encodeURIComponent(slug))
+export const shareAuth = (slug: string, password: string) => request<ShareInfo>('POST', '/api/share/' + encodeURIComponent(slug) + '/auth', { password })
+
+export interface SharedLink { id: number; name: string; slug: string; url: string; password_protected: boolean; created_at: string }
+const linksPath = (domain: string) => '/api/v1/sites/' + encodeURIComponent(domain) + '/shared-links'
+export const listSharedLinks = (domain: string) => request<{ shared_links: SharedLink[] }>('GET', linksPath(domain))
+export const createSharedLink = (domain: string, name: string, password: string) =>
+  request<SharedLink>('POST', linksPath(domain), password ? { name, password } : { name })
+export const deleteSharedLink = (domain: string, id: number) => request<unknown>('DELETE', linksPath(domain) + '/' + id)

@@ -1,5 +1,6 @@
 // Small pieces shared by the pages.
 import type { ComponentChildren } from 'preact'
+import { useState } from 'preact/hooks'
 import { t } from './strings'
 
 export function ErrorBox({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
@@ -43,5 +44,22 @@ export function Sparkline({ values, label }: { values: number[]; label: string }
     <svg class="sparkline" viewBox={`0 0 ${w} ${h}`} width={w} height={h} role="img" aria-label={label}>
       {values.length > 0 && <polyline points={points} fill="none" stroke="currentColor" stroke-width="1.5" />}
     </svg>
+  )
+}
+
+// CopyBox shows a piece of code with a button that copies it.
+export function CopyBox({ code }: { code: string }) {
+  const [copied, setCopied] = useState(false)
+  const copy = () => {
+    navigator.clipboard.writeText(code).then(() => {
+      setCopied(true)
+      setTimeout(() => setCopied(false), 2000)
+    }, () => setCopied(false))
+  }
+  return (
+    <div class="snippet">
+      <pre><code>{code}</code></pre>
+      <button type="button" class="button secondary" onClick={copy}>{copied ? t.copied : t.copy}</button>
+    </div>
   )
 }

@@ -10,6 +10,7 @@ import { Sites } from './pages/sites'
 import { Dashboard } from './dashboard/dashboard'
 import { Performance } from './dashboard/performance'
 import { Settings } from './dashboard/settings'
+import { Shared } from './pages/shared'
 import './style.css'
 
 type Session = { state: 'loading' } | { state: 'in'; me: api.Me } | { state: 'out'; setupNeeded: boolean } | { state: 'error'; error: unknown }
@@ -88,5 +89,12 @@ function App() {
   )
 }
 
+// Root: a shared link's page needs no account and shows nothing else.
+function Root() {
+  const { path } = useLocation()
+  const m = /^\/share\/([^/]+)$/.exec(path)
+  return m ? <Shared slug={decodeURIComponent(m[1])} /> : <App />
+}
+
 document.addEventListener('click', onLinkClick)
-render(<App />, document.getElementById('app')!)
+render(<Root />, document.getElementById('app')!)

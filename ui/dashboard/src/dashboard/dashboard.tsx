@@ -19,14 +19,21 @@ import * as st from './state'
 
 interface Top { values: number[]; changes: (number | null)[]; range: [string, string]; previous?: [string, string]; everVisited: boolean }
 
-export function Dashboard({ domain }: { domain: string }) {
+// ShareView is how a shared link shows the dashboard: its links start at
+// root and carry keep (the embed parameters); nothing leads out of it.
+export interface ShareView { root: string; keep: string; embed: boolean }
+
+export function Dashboard({ domain, share }: { domain: string; share?: ShareView }) {
   const { params } = useLocation()
   const state = useMemo(() => st.parse(params), [params.toString()])
-  const go = (s: st.State, replace = false) => navigate(st.href(domain, s), replace)
+  const go = (s: st.State, replace = false) => navigate(share ? st.shareHref(share.root, share.keep, s) : st.href(domain, s), replace)
 
   const [site, setSite] = useState<api.Site | null>(null)
   const [siteError, setSiteError] = useState<unknown>(null)
-  useEffect(() => { api.getSite(domain).then(setSite, setSiteError) }, [domain])
+  useEffect(() => {
+    if (share) setSite({ domain, timezone: '' })
+    else api.getSite(domain).then(setSite, setSiteError)
+  }, [domain])
 
   const base = useMemo<Omit<api.StatsQuery, 'metrics'>>(() => ({
     site_id: domain, date_range: st.dateRange(state),
@@ -124,7 +131,7 @@ export function Dashboard({ domain }: { domain: string }) {
       <div class="dash-head">
         <div class="site-head">
           <h1 class="site-title">{domain}</h1>
-          <SiteNav domain={domain} active="traffic" />
+          {!share && <SiteNav domain={domain} active="traffic" />}
           {site && <LiveVisitors domain={domain} />}
         </div>
         <DatePicker state={state} range={top?.range} onChange={go} />
@@ -148,13 +155,13 @@ export function Dashboard({ domain }: { domain: string }) {
       {newSite && (
         <section class="card empty-site">
           <h2>{t.noDataYet(domain)}</h2>
-          <p>{t.noDataYetHelp}</p>
-          <Snippet domain={domain} />
-          <VerifyInstall domain={domain} onReceived={() => {
+          {!share && <p>{t.noDataYetHelp}</p>}
+          {!share && <Snippet domain={domain} />}
+          {!share && <VerifyInstall domain={domain} onReceived={() => {
             // The first events are today's, and preset ranges but "today" end yesterday.
             if (state.period === 'day') setVersion((n) => n + 1)
             else go({ ...state, period: 'day', from: '', to: '', interval: '' })
-          }} />
+          }} />}
         </section>
       )}
       {topLoad.error ? <ErrorBox error={topLoad.error} onRetry={topLoad.retry} /> : null}

@@ -54,7 +54,7 @@ export function Panel({ group, base, version, keep, state, onTab, onFilter }: {
       <div class="panel-body" role="tabpanel" data-tab={tab.id}>
         {error ? <ErrorBox error={error} onRetry={retry} /> : null}
         {!rows && !error && <Skeleton lines={rowsShown} />}
-        {rows && rows.length === 0 && <p class="panel-empty muted">{tab.id === 'goals' && !base.filters ? t.noGoals(base.site_id) : t.noData}</p>}
+        {rows && rows.length === 0 && <p class="panel-empty muted">{tab.id === 'goals' && !base.filters && !api.isShared() ? t.noGoals(base.site_id) : t.noData}</p>}
         {rows && rows.length > 0 && (
           <ol class="rows">
             {rows.map((r) => {

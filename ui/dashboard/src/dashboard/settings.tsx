@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks'
 import * as api from '../api'
 import { navigate } from '../router'
 import { t } from '../strings'
-import { ErrorBox, Field, Skeleton } from '../components'
+import { CopyBox, ErrorBox, Field, Skeleton } from '../components'
 import { useLoad } from '../load'
 import { Snippet } from '../pages/sites'
 import { VerifyInstall } from '../verify'
@@ -47,6 +47,7 @@ export function Settings({ domain }: { domain: string }) {
         )}
         <AddGoal domain={domain} onDone={() => setVersion((n) => n + 1)} />
       </section>
+      <SharedLinks domain={domain} />
       <section class="card danger" aria-labelledby="s-danger">
         <h2 id="s-danger">{t.dangerZone}</h2>
         <DeleteSite domain={domain} />
@@ -136,5 +137,76 @@ function DeleteSite({ domain }: { domain: string }) {
       {error ? <ErrorBox error={error} /> : null}
       <div class="actions"><button type="submit" class="button danger" disabled={typed !== domain}>{t.deleteSite}</button></div>
     </form>
+  )
+}
+
+// SharedLinks lists the site's shared links with their address and embed
+// code, makes new ones and revokes them.
+function SharedLinks({ domain }: { domain: string }) {
+  const [version, setVersion] = useState(0)
+  const links = useLoad(domain + version, () => api.listSharedLinks(domain))
+  const [name, setName] = useState('')
+  const [password, setPassword] = useState('')
+  const [error, setError] = useState<unknown>(null)
+  const [busy, setBusy] = useState(false)
+  const submit = async (e: Event) => {
+    e.preventDefault()
+    setBusy(true)
+    setError(null)
+    try {
+      await api.createSharedLink(domain, name.trim(), password)
+      setName('')
+      setPassword('')
+      setVersion((n) => n + 1)
+    } catch (err) {
+      setError(err)
+    }
+    setBusy(false)
+  }
+  const revoke = async (l: api.SharedLink) => {
+    setError(null)
+    try {
+      await api.deleteSharedLink(domain, l.id)
+      setVersion((n) => n + 1)
+    } catch (err) {
+      setError(err)
+    }
+  }
+  return (
+    <section class="card" aria-labelledby="s-links">
+      <h2 id="s-links">{t.sharedLinks}</h2>
+      <p class="muted">{t.sharedLinksLead}</p>
+      {links.error ? <ErrorBox error={links.error} onRetry={links.retry} /> : null}
+      {!links.data && !links.error && <Skeleton lines={2} />}
+      {links.data && links.data.shared_links.length === 0 && <p class="muted">{t.noSharedLinks}</p>}
+      {links.data && links.data.shared_links.length > 0 && (
+        <ul class="link-list">
+          {links.data.shared_links.map((l) => (
+            <li key={l.id} data-link={l.name} data-url={l.url}>
+              <div class="link-head">
+                <span><strong>{l.name}</strong>{l.password_protected && <span class="muted"> · {t.passwordProtected}</span>}</span>
+                <button type="button" class="button secondary small" aria-label={t.revokeLink(l.name)} onClick={() => revoke(l)}>{t.revoke}</button>
+              </div>
+              <CopyBox code={l.url} />
+              <details>
+                <summary>{t.embedCode}</summary>
+                <p class="muted field-hint">{t.embedHint}</p>
+                <CopyBox code={`<iframe src="${l.url}?embed=true&theme=system" title="${domain}" style="width:100%;height:1600px;border:0" loading="lazy"></iframe>`} />
+              </details>
+            </li>
+          ))}
+        </ul>
+      )}
+      <form class="goal-form" onSubmit={submit}>
+        <Field label={t.linkName}>
+          <input name="link_name" required maxLength={100} value={name} onInput={(e) => setName(e.currentTarget.value)} />
+        </Field>
+        <Field label={t.linkPassword}>
+          <input name="link_password" type="password" autocomplete="new-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
+        </Field>
+        {error ? <ErrorBox error={error} /> : null}
+        <div class="actions"><button type="submit" class="button" disabled={busy}>{t.createLink}</button></div>
+      </form>
+    </section>
   )
 }

@@ -65,6 +65,14 @@ export function href(domain: string, s: State): string {
   return '/' + encodeURIComponent(domain) + (q ? '?' + q : '')
 }
 
+// shareHref is href for a shared dashboard at root, keeping its own
+// parameters (keep, a query string) after the state's.
+export function shareHref(root: string, keep: string, s: State): string {
+  const h = href('', s).slice(1)
+  const q = [h.startsWith('?') ? h.slice(1) : '', keep].filter(Boolean).join('&')
+  return root + (q ? '?' + q : '')
+}
+
 export function dateRange(s: State): string | [string, string] {
   return s.period === 'custom' ? [s.from, s.to] : s.period
 }

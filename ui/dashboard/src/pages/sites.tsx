@@ -3,7 +3,7 @@ import { useEffect, useState } from 'preact/hooks'
 import * as api from '../api'
 import { t } from '../strings'
 import { number } from '../format'
-import { ErrorBox, Field, Skeleton, Sparkline } from '../components'
+import { CopyBox, ErrorBox, Field, Skeleton, Sparkline } from '../components'
 import { VerifyInstall } from '../verify'
 
 export function Sites() {
@@ -134,18 +134,5 @@ export function baseURL(): string {
 
 // Snippet shows the tracker tag for a site with a button that copies it.
 export function Snippet({ domain }: { domain: string }) {
-  const code = `<script defer data-domain="${domain}" src="${baseURL()}/js/script.js"></script>`
-  const [copied, setCopied] = useState(false)
-  const copy = () => {
-    navigator.clipboard.writeText(code).then(() => {
-      setCopied(true)
-      setTimeout(() => setCopied(false), 2000)
-    }, () => setCopied(false))
-  }
-  return (
-    <div class="snippet">
-      <pre><code>{code}</code></pre>
-      <button type="button" class="button secondary" onClick={copy}>{copied ? t.copied : t.copy}</button>
-    </div>
-  )
+  return <CopyBox code={`<script defer data-domain="${domain}" src="${baseURL()}/js/script.js"></script>`} />
 }
