@@ -3,10 +3,13 @@ package cli
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
+	"github.com/footfallhq/footfall/app"
 	"github.com/footfallhq/footfall/app/bench"
 	"github.com/footfallhq/footfall/app/config"
+	"github.com/footfallhq/footfall/app/report"
 	"github.com/footfallhq/footfall/app/seed"
 	"github.com/footfallhq/footfall/store/open"
 )
@@ -20,10 +23,22 @@ func serve(ctx context.Context, e *Env, cfg config.Config, args []string) error 
 	if len(pos) > 0 {
 		return usagef("unexpected argument %q", pos[0])
 	}
-	a, err := openApp(ctx, e, cfg)
+	log := logger(e, cfg)
+	if cfg.SentryDSN != "" {
+		// Every record at error level is reported too (see app/report).
+		rep, err := report.New(report.Options{DSN: cfg.SentryDSN, Release: e.Build.Version, Environment: cfg.SentryEnvironment})
+		if err != nil {
+			return err
+		}
+		defer rep.Flush(5 * time.Second)
+		log = slog.New(rep.Handler(log.Handler()))
+		log.Info("errors are reported to Sentry", "environment", cfg.SentryEnvironment, "release", e.Build.Version)
+	}
+	a, err := app.Open(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
+	a.Version = e.Build.Version
 	defer a.Close()
 	return a.Serve(ctx, e.Assets)
 }

@@ -51,7 +51,8 @@ type Config struct {
 	StripeSecretKey     string `env:"FOOTFALL_STRIPE_SECRET_KEY" secret:"yes" help:"Stripe API key (saas mode)"`
 	StripeWebhookSecret string `env:"FOOTFALL_STRIPE_WEBHOOK_SECRET" secret:"yes" help:"Stripe webhook signing secret"`
 	StripeAPIURL        string `env:"FOOTFALL_STRIPE_API_URL" help:"Stripe API base URL override (stripe-mock)"`
-	SentryDSN           string `env:"FOOTFALL_SENTRY_DSN" secret:"url" help:"optional error reporting"`
+	SentryDSN           string `env:"FOOTFALL_SENTRY_DSN" secret:"url" help:"optional error reporting: errors logged at error level and recovered panics go to this Sentry (or GlitchTip) DSN, without IPs, cookies, headers or bodies"`
+	SentryEnvironment   string `env:"FOOTFALL_SENTRY_ENVIRONMENT" def:"production" help:"the environment Sentry files reports under"`
 
 	AdminAddr    string `env:"FOOTFALL_ADMIN_ADDR" def:"127.0.0.1:8001" help:"private listener for /metrics and /debug/pprof (off = none)"`
 	APIRateLimit int    `env:"FOOTFALL_API_RATE_LIMIT" def:"600" help:"API requests per hour per API key (stats, funnels, sites); beyond it 429 + Retry-After (0 = no limit)"`

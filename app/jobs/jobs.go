@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"time"
 
 	"github.com/go-co-op/gocron/v2"
@@ -137,7 +138,7 @@ func (sc *Scheduler) run(ctx context.Context, j Job) {
 		}
 	}
 	sc.heartbeat(ctx, j.Name, "start")
-	err := j.Run(ctx)
+	err := sc.call(ctx, j)
 	if recErr := finish(err); recErr != nil {
 		sc.logger.Warn("recording a job run failed", "job", j.Name, "err", recErr)
 	}
@@ -151,6 +152,19 @@ func (sc *Scheduler) run(ctx context.Context, j Job) {
 		return
 	}
 	sc.logger.Debug("job done", "job", j.Name, "duration", time.Since(start))
+}
+
+// call runs the job, turning a panic into a failed run: logged at error
+// level with its stack (and so reported, with FOOTFALL_SENTRY_DSN), recorded
+// in the history, and the process goes on.
+func (sc *Scheduler) call(ctx context.Context, j Job) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			sc.logger.Error("job panicked", "job", j.Name, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			err = fmt.Errorf("panic: %v", r)
+		}
+	}()
+	return j.Run(ctx)
 }
 
 // heartbeat pings the outside watcher, if any; a watcher that does not
