@@ -89,7 +89,7 @@ func newTestApp(t *testing.T, noBatcher bool, env ...string) *testApp {
 
 func (ta *testApp) key(t *testing.T, userID int64) string {
 	key, prefix, hash := auth.NewAPIKey()
-	if _, err := ta.DB.CreateAPIKey(context.Background(), store.APIKey{UserID: userID, Name: "t", Prefix: prefix, Hash: hash}); err != nil {
+	if _, err := ta.DB.CreateAPIKey(context.Background(), store.APIKey{UserID: userID, Name: "t", Prefix: prefix, Hash: hash, Scopes: store.Scopes}); err != nil {
 		t.Fatal(err)
 	}
 	return key

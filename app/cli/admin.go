@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -212,6 +213,19 @@ func apikey(ctx context.Context, e *Env, cfg config.Config, args []string) error
 	fs, data, addr := flags(e, "apikey", &cfg)
 	email := fs.String("email", "", "the key acts as this user")
 	name := fs.String("name", "default", "a label to recognise the key by")
+	var scopes []string
+	fs.Func("scope", "what the key may do: "+strings.Join(store.Scopes, ", ")+" (repeat, or separate with commas; default "+store.ScopeStatsRead+")", func(v string) error {
+		for _, s := range strings.Split(v, ",") {
+			s = strings.TrimSpace(s)
+			if !slices.Contains(store.Scopes, s) {
+				return fmt.Errorf("unknown scope %q (scopes: %s)", s, strings.Join(store.Scopes, ", "))
+			}
+			if !slices.Contains(scopes, s) {
+				scopes = append(scopes, s)
+			}
+		}
+		return nil
+	})
 	pos, err := parse(fs, args, &cfg, data, addr)
 	if err != nil {
 		return err
@@ -227,16 +241,21 @@ func apikey(ctx context.Context, e *Env, cfg config.Config, args []string) error
 		return err
 	}
 	defer a.Close()
-	key, err := createKey(ctx, a, *email, *name)
+	key, err := createKey(ctx, a, *email, *name, scopes)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.Stderr, "API key %q for %s (shown once; store it now):\n", *name, *email)
+	if len(scopes) == 0 {
+		scopes = []string{store.ScopeStatsRead}
+	}
+	fmt.Fprintf(e.Stderr, "API key %q for %s, scopes %s (shown once; store it now):\n", *name, *email, strings.Join(scopes, " "))
 	fmt.Fprintln(e.Stdout, key)
 	return nil
 }
 
-func createKey(ctx context.Context, a *app.App, email, name string) (string, error) {
+// createKey makes an API key for the user with the scopes (none: the
+// default, stats:read).
+func createKey(ctx context.Context, a *app.App, email, name string, scopes []string) (string, error) {
 	u, err := a.DB.UserByEmail(ctx, email)
 	if errors.Is(err, store.ErrNotFound) {
 		return "", fmt.Errorf("no user %s: create it with `footfall user create --email %s`", email, email)
@@ -244,7 +263,7 @@ func createKey(ctx context.Context, a *app.App, email, name string) (string, err
 		return "", err
 	}
 	key, prefix, hash := auth.NewAPIKey()
-	if _, err := a.DB.CreateAPIKey(ctx, store.APIKey{UserID: u.ID, Name: name, Prefix: prefix, Hash: hash, CreatedAt: time.Now()}); err != nil {
+	if _, err := a.DB.CreateAPIKey(ctx, store.APIKey{UserID: u.ID, Name: name, Prefix: prefix, Hash: hash, Scopes: scopes, CreatedAt: time.Now()}); err != nil {
 		return "", err
 	}
 	return key, nil

@@ -55,7 +55,7 @@ func commands() []command {
 		{"seed", "--site DOMAIN --events N --days D", "write synthetic events through the ingest pipeline", seedCmd},
 		{"site", "add DOMAIN [--owner EMAIL] [--timezone TZ] | list | remove DOMAIN", "manage sites", site},
 		{"user", "create --email E [--password P] [--admin] | list | reset-password --email E | reset-2fa --email E", "manage users", user},
-		{"apikey", "create --email E [--name N]", "create an API key (printed alone on the last line)", apikey},
+		{"apikey", "create --email E [--name N] [--scope S]", "create an API key (printed alone on the last line)", apikey},
 		{"goal", "add --site D (--event NAME | --page PATH) [--name N] | list --site D | remove --site D ID", "manage a site's goals", goalCmd},
 		{"funnel", "add --site D --name N --step event:NAME|page:PATH … | list --site D | remove --site D ID", "manage a site's funnels (2 to 8 steps)", funnelCmd},
 		{"migrate", "", "apply database migrations and exit", migrate},

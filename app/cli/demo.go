@@ -82,7 +82,7 @@ func demo(ctx context.Context, e *Env, cfg config.Config, args []string) error {
 			return err
 		}
 	}
-	key, err := createKey(ctx, a, demoEmail, "demo")
+	key, err := createKey(ctx, a, demoEmail, "demo", nil)
 	if err != nil {
 		return err
 	}

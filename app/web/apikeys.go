@@ -23,13 +23,14 @@ type apiKeyJSON struct {
 	ID         int64      `json:"id"`
 	Name       string     `json:"name"`
 	Prefix     string     `json:"prefix"`
+	Scopes     []string   `json:"scopes"`
 	CreatedAt  time.Time  `json:"created_at"`
 	LastUsedAt *time.Time `json:"last_used_at"` // null: never used
 	Key        string     `json:"key,omitempty"`
 }
 
 func toAPIKeyJSON(k store.APIKey) apiKeyJSON {
-	out := apiKeyJSON{ID: k.ID, Name: k.Name, Prefix: k.Prefix, CreatedAt: k.CreatedAt}
+	out := apiKeyJSON{ID: k.ID, Name: k.Name, Prefix: k.Prefix, Scopes: k.Scopes, CreatedAt: k.CreatedAt}
 	if !k.LastUsedAt.IsZero() {
 		used := k.LastUsedAt
 		out.LastUsedAt = &used
@@ -57,8 +58,10 @@ func (h *accountHandler) keys(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"keys": out})
 }
 
-// createKey is POST /api/auth/keys {name}: a new key for the signed-in
-// user, acting as them. The answer is the only time the key is shown.
+// createKey is POST /api/auth/keys {name, scopes}: a new key for the
+// signed-in user, acting as them within its scopes (stats:read,
+// events:write, sites:admin; default stats:read). The answer is the only
+// time the key is shown.
 func (h *accountHandler) createKey(c echo.Context) error {
 	ctx := c.Request().Context()
 	user, _, err := h.auth.session(c)
@@ -66,9 +69,14 @@ func (h *accountHandler) createKey(c echo.Context) error {
 		return err
 	}
 	var in struct {
-		Name string `json:"name"`
+		Name   string   `json:"name"`
+		Scopes []string `json:"scopes"`
 	}
 	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	scopes, err := parseScopes(in.Scopes)
+	if err != nil {
 		return err
 	}
 	name := strings.TrimSpace(in.Name)
@@ -83,7 +91,7 @@ func (h *accountHandler) createKey(c echo.Context) error {
 		return apiError(http.StatusConflict, "too_many_keys", "you have "+strconv.Itoa(maxKeysPerUser)+" API keys, the most allowed: revoke one first")
 	}
 	key, prefix, hash := auth.NewAPIKey()
-	k, err := h.db.CreateAPIKey(ctx, store.APIKey{UserID: user.ID, Name: name, Prefix: prefix, Hash: hash})
+	k, err := h.db.CreateAPIKey(ctx, store.APIKey{UserID: user.ID, Name: name, Prefix: prefix, Hash: hash, Scopes: scopes})
 	if err != nil {
 		return err
 	}

@@ -20,7 +20,8 @@ func TestAPIKeysBySession(t *testing.T) {
 
 	at.send(t, req("POST", "/api/auth/keys", `{"name":"ci"}`), &browser{token: ada.token}).want(t, "create without CSRF", http.StatusForbidden, "csrf")
 	at.send(t, req("POST", "/api/auth/keys", `{"name":"  "}`), &ada).want(t, "create without a name", http.StatusBadRequest, "invalid_name")
-	r := at.send(t, req("POST", "/api/auth/keys", `{"name":"ci"}`), &ada)
+	at.send(t, req("POST", "/api/auth/keys", `{"name":"ci","scopes":["stats:read","root"]}`), &ada).want(t, "create with an unknown scope", http.StatusBadRequest, "invalid_scope")
+	r := at.send(t, req("POST", "/api/auth/keys", `{"name":"ci","scopes":["sites:admin"]}`), &ada)
 	var created apiKeyJSON
 	if r.status != http.StatusCreated || json.Unmarshal([]byte(r.body), &created) != nil || !strings.HasPrefix(created.Key, created.Prefix) || created.Name != "ci" {
 		t.Fatalf("POST /api/auth/keys = %d %s, want 201 with the key", r.status, r.body)
@@ -31,6 +32,21 @@ func TestAPIKeysBySession(t *testing.T) {
 		return r
 	}
 	at.send(t, bearer("GET", "/api/v1/sites"), nil).want(t, "GET /api/v1/sites with the new key", http.StatusOK, "")
+	if len(created.Scopes) != 1 || created.Scopes[0] != "sites:admin" {
+		t.Errorf("created key's scopes = %v, want [sites:admin]", created.Scopes)
+	}
+	// The default scope is stats:read, which the Sites API does not take.
+	r = at.send(t, req("POST", "/api/auth/keys", `{"name":"reader"}`), &ada)
+	var reader apiKeyJSON
+	if err := json.Unmarshal([]byte(r.body), &reader); err != nil || len(reader.Scopes) != 1 || reader.Scopes[0] != "stats:read" {
+		t.Fatalf("POST /api/auth/keys without scopes = %d %s, want the key with scopes [stats:read]", r.status, r.body)
+	}
+	readerReq := req("GET", "/api/v1/sites", "")
+	readerReq.Header.Set("Authorization", "Bearer "+reader.Key)
+	at.send(t, readerReq, nil).want(t, "GET /api/v1/sites with a stats:read key", http.StatusForbidden, "insufficient_scope")
+	if err := at.db.DeleteAPIKey(t.Context(), reader.ID); err != nil {
+		t.Fatal(err)
+	}
 	at.send(t, bearer("GET", "/api/auth/keys"), nil).want(t, "GET /api/auth/keys with a key", http.StatusUnauthorized, "unauthorized")
 
 	list := func(b *browser) string {

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/footfallhq/footfall/app/access"
 	"github.com/footfallhq/footfall/app/sites"
 	"github.com/footfallhq/footfall/store"
 	"github.com/labstack/echo/v4"
@@ -95,7 +96,7 @@ func (h *sitesHandler) goals(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	s, err := h.site(ctx, user, c.QueryParam("site_id"))
+	s, err := h.site(ctx, user, c.QueryParam("site_id"), access.ReadStats)
 	if err != nil {
 		return err
 	}
@@ -124,7 +125,7 @@ func (h *sitesHandler) putGoal(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	s, err := h.site(ctx, user, req.SiteID)
+	s, err := h.site(ctx, user, req.SiteID, access.EditGoals)
 	if err != nil {
 		return err
 	}
@@ -169,7 +170,7 @@ func (h *sitesHandler) funnels(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	s, err := h.site(ctx, user, c.QueryParam("site_id"))
+	s, err := h.site(ctx, user, c.QueryParam("site_id"), access.ReadStats)
 	if err != nil {
 		return err
 	}
@@ -201,7 +202,7 @@ func (h *sitesHandler) putFunnel(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	s, err := h.site(ctx, user, req.SiteID)
+	s, err := h.site(ctx, user, req.SiteID, access.EditGoals)
 	if err != nil {
 		return err
 	}
@@ -263,7 +264,7 @@ func (h *sitesHandler) deleteOf(c echo.Context, what, id string, del func(ctx co
 		req.SiteID = c.QueryParam("site_id")
 	}
 	ctx := c.Request().Context()
-	s, err := h.site(ctx, user, req.SiteID)
+	s, err := h.site(ctx, user, req.SiteID, access.EditGoals)
 	if err != nil {
 		return err
 	}

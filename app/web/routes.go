@@ -40,13 +40,13 @@ func routes(e *echo.Echo, d Deps) {
 		e.POST("/api/auth/totp/disable", ac.totpDisable)
 	}
 
-	st := &statsHandler{stats: d.Stats, auth: au}
+	st := &statsHandler{stats: d.Stats, auth: au, access: siteAccess(d)}
 	e.POST("/api/v2/query", st.query)
 	e.OPTIONS("/api/v2/query", st.preflight)
 	e.POST("/api/v2/funnel", st.funnel)
 	e.OPTIONS("/api/v2/funnel", st.preflight)
 
-	si := &sitesHandler{db: d.Sites, authenticate: au.user}
+	si := &sitesHandler{db: d.Sites, authenticate: au.user, access: siteAccess(d)}
 	e.GET("/api/v1/sites", si.list)
 	e.POST("/api/v1/sites", si.create)
 	e.GET("/api/v1/sites/goals", si.goals)

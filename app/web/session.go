@@ -86,7 +86,10 @@ func (a *authenticator) user(c echo.Context) (store.User, error) {
 	var u store.User
 	var err error
 	if h := c.Request().Header.Get("Authorization"); h != "" || a.accounts == nil {
-		u, err = a.apiKey(c.Request().Context(), h)
+		var k store.APIKey
+		if u, k, err = a.apiKey(c.Request().Context(), h); err == nil {
+			c.Set(keyScopesKey, k.Scopes)
+		}
 	} else if u, _, err = a.session(c); errors.Is(err, errSignedOut) {
 		err = errUnauthorized
 	}
@@ -118,37 +121,37 @@ func (a *authenticator) needsTOTP(ctx context.Context, u store.User) (bool, erro
 }
 
 // apiKey resolves a Bearer API key to its user.
-func (a *authenticator) apiKey(ctx context.Context, header string) (store.User, error) {
+func (a *authenticator) apiKey(ctx context.Context, header string) (store.User, store.APIKey, error) {
 	key, ok := strings.CutPrefix(header, "Bearer ")
 	key = strings.TrimSpace(key)
 	if !ok || !auth.LooksLikeAPIKey(key) {
-		return store.User{}, errUnauthorized
+		return store.User{}, store.APIKey{}, errUnauthorized
 	}
 	k, err := a.creds.APIKeyByHash(ctx, auth.HashAPIKey(key))
 	if errors.Is(err, store.ErrNotFound) {
-		return store.User{}, errUnauthorized
+		return store.User{}, store.APIKey{}, errUnauthorized
 	}
 	if err != nil {
-		return store.User{}, err
+		return store.User{}, store.APIKey{}, err
 	}
 	if err := a.rateLimit(ctx, k); err != nil {
-		return store.User{}, err
+		return store.User{}, store.APIKey{}, err
 	}
 	user, err := a.creds.UserByID(ctx, k.UserID)
 	if errors.Is(err, store.ErrNotFound) {
-		return store.User{}, errUnauthorized
+		return store.User{}, store.APIKey{}, errUnauthorized
 	}
 	if err != nil {
-		return store.User{}, err
+		return store.User{}, store.APIKey{}, err
 	}
 	// Last-used time at minute resolution: enough for people, and it keeps
 	// a busy API client from turning every read into a write.
 	if now := time.Now(); now.Sub(k.LastUsedAt) > time.Minute {
 		if err := a.creds.TouchAPIKey(ctx, k.ID, now); err != nil {
-			return store.User{}, err
+			return store.User{}, store.APIKey{}, err
 		}
 	}
-	return user, nil
+	return user, k, nil
 }
 
 // rateLimit counts one call against the key's budget. A limiter that

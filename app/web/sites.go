@@ -12,13 +12,17 @@ import (
 	"net/url"
 	"strconv"
 
+	"github.com/footfallhq/footfall/app/access"
 	"github.com/footfallhq/footfall/app/sites"
 	"github.com/footfallhq/footfall/store"
 	"github.com/labstack/echo/v4"
 )
 
-// SiteStore is the part of the app store behind /api/v1/sites.
+// SiteStore is the part of the app store behind /api/v1/sites; its
+// memberships decide who may do what (app/access).
 type SiteStore interface {
+	access.Memberships
+
 	CreateSite(ctx context.Context, s store.Site) (store.Site, error)
 	SiteByDomain(ctx context.Context, domain string) (store.Site, error)
 	ListSites(ctx context.Context) ([]store.Site, error)
@@ -43,12 +47,14 @@ const (
 )
 
 // sitesHandler serves the Sites API (/api/v1/sites…), shaped like
-// Plausible's, plus funnels in the same style. A key's user manages the
-// sites they own; an admin's key manages every site. A site the key may
-// not manage answers exactly as a missing one does, so a key cannot learn
-// which domains other tenants track.
+// Plausible's, plus funnels in the same style. A user reaches the sites of
+// the accounts they are a member of, doing what their role allows
+// (app/access); staff reach every site. A site of another account answers
+// exactly as a missing one does, so nobody learns which domains other
+// tenants track. API keys need the sites:admin scope.
 type sitesHandler struct {
-	db SiteStore
+	db     SiteStore
+	access access.Checker
 	// authenticate resolves the request's API key or session to a user,
 	// as the stats API does (authenticator.user).
 	authenticate func(c echo.Context) (store.User, error)
@@ -63,9 +69,14 @@ type siteJSON struct {
 // deletedJSON is every DELETE's answer.
 var deletedJSON = map[string]bool{"deleted": true}
 
-// user authenticates the request's API key or session.
+// user authenticates the request's API key (with scope sites:admin) or
+// session.
 func (h *sitesHandler) user(c echo.Context) (store.User, error) {
-	return h.authenticate(c)
+	u, err := h.authenticate(c)
+	if err != nil {
+		return store.User{}, err
+	}
+	return u, requireScope(c, store.ScopeSitesAdmin)
 }
 
 func siteNotFound(domain string) *Error {
@@ -73,9 +84,10 @@ func siteNotFound(domain string) *Error {
 		fmt.Sprintf("no site %q that this API key may manage", domain))
 }
 
-// site looks up the site named by domain (site_id in the API) that user
-// may manage. Missing and forbidden are the same answer.
-func (h *sitesHandler) site(ctx context.Context, user store.User, domain string) (store.Site, error) {
+// site looks up the site named by domain (site_id in the API) on which
+// user may do act. A site of an account the user is no member of answers
+// as a missing one; a role too low for act is a 403.
+func (h *sitesHandler) site(ctx context.Context, user store.User, domain string, act access.Action) (store.Site, error) {
 	if domain == "" {
 		return store.Site{}, apiError(http.StatusBadRequest, "invalid_request", "site_id (the site's domain) is required")
 	}
@@ -84,17 +96,19 @@ func (h *sitesHandler) site(ctx context.Context, user store.User, domain string)
 		return store.Site{}, siteNotFound(domain)
 	}
 	s, err := h.db.SiteByDomain(ctx, d)
-	if errors.Is(err, store.ErrNotFound) || err == nil && !mayManage(user, s) {
+	if errors.Is(err, store.ErrNotFound) {
 		return store.Site{}, siteNotFound(domain)
 	}
-	return s, err
+	if err != nil {
+		return store.Site{}, err
+	}
+	if err := accessError(h.access.Site(ctx, user, s, act), siteNotFound(domain)); err != nil {
+		return store.Site{}, err
+	}
+	return s, nil
 }
 
-func mayManage(u store.User, s store.Site) bool {
-	return u.Admin || s.OwnerID == u.ID
-}
-
-// list is GET /api/v1/sites: the sites the key may manage, by creation,
+// list is GET /api/v1/sites: the sites the user may see, by creation,
 // limit per page (default 100, at most 1000); meta.after, when not null,
 // is the cursor of the next page (?after=…).
 func (h *sitesHandler) list(c echo.Context) error {
@@ -118,13 +132,17 @@ func (h *sitesHandler) list(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	roles, err := h.access.Roles(c.Request().Context(), user)
+	if err != nil {
+		return err
+	}
 	out := []siteJSON{}
 	var (
 		next *string // the last ID shown, when more follow
 		last int64
 	)
 	for _, s := range all { // by ID ascending
-		if s.ID <= after || !mayManage(user, s) {
+		if s.ID <= after || !roles.Site(s, access.ReadStats) {
 			continue
 		}
 		if len(out) == limit {
@@ -145,19 +163,31 @@ func (h *sitesHandler) list(c echo.Context) error {
 	}{out, meta{next, limit}})
 }
 
-// create is POST /api/v1/sites {domain, timezone}: a new site owned by the
-// key's user.
+// create is POST /api/v1/sites {domain, timezone, account_id}: a new site
+// in the account (one where the user is admin or owner); without
+// account_id, in the user's own (personal) account.
 func (h *sitesHandler) create(c echo.Context) error {
 	user, err := h.user(c)
 	if err != nil {
 		return err
 	}
 	var req struct {
-		Domain   string `json:"domain"`
-		TimeZone string `json:"timezone"`
+		Domain    string `json:"domain"`
+		TimeZone  string `json:"timezone"`
+		AccountID string `json:"account_id"` // a string, as form fields are
 	}
 	if err := decodeRequest(c, &req); err != nil {
 		return err
+	}
+	var accountID int64
+	if req.AccountID != "" {
+		notFound := apiError(http.StatusNotFound, "account_not_found", "you are a member of no account with that id")
+		if accountID, err = strconv.ParseInt(req.AccountID, 10, 64); err != nil || accountID <= 0 {
+			return notFound
+		}
+		if err := accessError(h.access.Account(c.Request().Context(), user, accountID, access.ManageSite), notFound); err != nil {
+			return err
+		}
 	}
 	domain, err := sites.Domain(req.Domain)
 	if err != nil {
@@ -167,7 +197,7 @@ func (h *sitesHandler) create(c echo.Context) error {
 	if err != nil {
 		return apiError(http.StatusBadRequest, "invalid_site", err.Error())
 	}
-	s, err := h.db.CreateSite(c.Request().Context(), store.Site{Domain: domain, TimeZone: tz, OwnerID: user.ID})
+	s, err := h.db.CreateSite(c.Request().Context(), store.Site{Domain: domain, TimeZone: tz, OwnerID: user.ID, AccountID: accountID})
 	if errors.Is(err, store.ErrConflict) {
 		return apiError(http.StatusConflict, "site_exists", fmt.Sprintf("a site %s already exists", domain))
 	}
@@ -183,7 +213,7 @@ func (h *sitesHandler) get(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s, err := h.site(c.Request().Context(), user, c.Param("site_id"))
+	s, err := h.site(c.Request().Context(), user, c.Param("site_id"), access.ReadStats)
 	if err != nil {
 		return err
 	}
@@ -199,7 +229,7 @@ func (h *sitesHandler) delete(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	s, err := h.site(ctx, user, c.Param("site_id"))
+	s, err := h.site(ctx, user, c.Param("site_id"), access.ManageSite)
 	if err != nil {
 		return err
 	}

@@ -53,7 +53,7 @@ func newSitesTest(t *testing.T) *sitesTest {
 			t.Fatal(err)
 		}
 		key, prefix, hash := auth.NewAPIKey()
-		if _, err := db.CreateAPIKey(ctx, store.APIKey{UserID: u.ID, Prefix: prefix, Hash: hash}); err != nil {
+		if _, err := db.CreateAPIKey(ctx, store.APIKey{UserID: u.ID, Prefix: prefix, Hash: hash, Scopes: store.Scopes}); err != nil {
 			t.Fatal(err)
 		}
 		return u, key

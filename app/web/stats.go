@@ -4,21 +4,40 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/footfallhq/footfall/app/access"
 	"github.com/footfallhq/footfall/app/query"
 	"github.com/footfallhq/footfall/store"
 	"github.com/labstack/echo/v4"
 )
 
 type statsHandler struct {
-	stats Stats
-	auth  *authenticator
+	stats  Stats
+	auth   *authenticator
+	access access.Checker
+}
+
+// allowed authenticates the request (an API key needs stats:read) and
+// returns which sites its user may read.
+func (h *statsHandler) allowed(c echo.Context) (func(store.Site) bool, error) {
+	user, err := h.auth.user(c)
+	if err != nil {
+		return nil, err
+	}
+	if err := requireScope(c, store.ScopeStatsRead); err != nil {
+		return nil, err
+	}
+	roles, err := h.access.Roles(c.Request().Context(), user)
+	if err != nil {
+		return nil, err
+	}
+	return func(s store.Site) bool { return roles.Site(s, access.ReadStats) }, nil
 }
 
 // query is POST /api/v2/query, authorised by an API key or a session.
 func (h *statsHandler) query(c echo.Context) error {
 	setCORS(c)
 	ctx := c.Request().Context()
-	user, err := h.auth.user(c)
+	allowed, err := h.allowed(c)
 	if err != nil {
 		return err
 	}
@@ -26,7 +45,6 @@ func (h *statsHandler) query(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	allowed := func(s store.Site) bool { return user.Admin || s.OwnerID == user.ID }
 	res, err := h.stats.Run(ctx, body, allowed)
 	var inputErr *query.InputError
 	switch {
@@ -44,7 +62,7 @@ func (h *statsHandler) query(c echo.Context) error {
 func (h *statsHandler) funnel(c echo.Context) error {
 	setCORS(c)
 	ctx := c.Request().Context()
-	user, err := h.auth.user(c)
+	allowed, err := h.allowed(c)
 	if err != nil {
 		return err
 	}
@@ -52,7 +70,6 @@ func (h *statsHandler) funnel(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	allowed := func(s store.Site) bool { return user.Admin || s.OwnerID == user.ID }
 	res, err := h.stats.RunFunnel(ctx, body, allowed)
 	var inputErr *query.InputError
 	switch {

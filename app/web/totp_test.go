@@ -107,7 +107,7 @@ func TestAdminTOTPRequired(t *testing.T) {
 	root := at.user(t, "root@example.com", "correct horse battery", true)
 	at.user(t, "ada@example.com", "correct horse battery", false)
 	key, prefix, hash := auth.NewAPIKey()
-	if _, err := at.db.CreateAPIKey(t.Context(), store.APIKey{UserID: root.ID, Prefix: prefix, Hash: hash}); err != nil {
+	if _, err := at.db.CreateAPIKey(t.Context(), store.APIKey{UserID: root.ID, Prefix: prefix, Hash: hash, Scopes: store.Scopes}); err != nil {
 		t.Fatal(err)
 	}
 	withKey := func() *http.Request {
