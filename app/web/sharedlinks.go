@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"github.com/footfallhq/footfall/app/access"
 	"net/http"
 	"strconv"
 	"strings"
@@ -83,14 +84,14 @@ func (h *sharedLinksHandler) toJSON(l store.SharedLink) sharedLinkJSON {
 	return sharedLinkJSON{l.ID, l.Name, l.Slug, h.baseURL + "/share/" + l.Slug, l.PasswordHash != "", l.CreatedAt}
 }
 
-// site authorises a management request: the user may manage the site
-// (sitesHandler.site: its owner or an administrator).
+// site authorises a management request: the user's role on the site
+// allows shared links (editor and up, app/access).
 func (h *sharedLinksHandler) site(c echo.Context) (store.Site, error) {
 	user, err := h.sites.user(c)
 	if err != nil {
 		return store.Site{}, err
 	}
-	return h.sites.site(c.Request().Context(), user, c.Param("site_id"))
+	return h.sites.site(c.Request().Context(), user, c.Param("site_id"), access.EditGoals)
 }
 
 // list is GET /api/v1/sites/:site_id/shared-links, oldest first.
