@@ -10,6 +10,7 @@
 // committed files differ.
 package dashboard
 
+//go:generate go run ./cmd/worldmap
 //go:generate go run ./cmd/uibuild
 
 import (

@@ -23,6 +23,13 @@ func TestCommittedBuildIsFresh(t *testing.T) {
 		}
 		t.Skip(msg)
 	}
+	mapSrc, err := WorldMap(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := os.ReadFile(WorldMapFile); err != nil || !bytes.Equal(got, mapSrc) {
+		t.Errorf("%s differs from a fresh conversion of world-atlas: run go generate ./ui/dashboard (%v)", WorldMapFile, err)
+	}
 	files, err := Build(".")
 	if err != nil {
 		t.Fatal(err)

@@ -121,7 +121,7 @@ export const t = {
     pages: 'Top pages', entry: 'Entry pages', exit: 'Exit pages',
     channels: 'Channels', sources: 'Sources', referrers: 'Referrers',
     utm_source: 'UTM source', utm_medium: 'UTM medium', utm_campaign: 'UTM campaign',
-    countries: 'Countries', regions: 'Regions', cities: 'Cities',
+    countries: 'Countries', map: 'Map', regions: 'Regions', cities: 'Cities',
     browsers: 'Browsers', os: 'Operating systems', devices: 'Devices', screens: 'Screen sizes',
     goals: 'Goals', events: 'Custom events',
   } as Record<string, string>,
@@ -174,6 +174,9 @@ export const t = {
   breakdowns: { page: 'Page', device: 'Device', country: 'Country', browser: 'Browser' } as Record<string, string>,
   waterfall: 'Loading, page by page (75th percentile of each phase)',
   phases: { dns: 'DNS', connect: 'Connect', tls: 'TLS', response: 'Response', dom: 'DOM', load: 'Load' } as Record<string, string>,
+  mapLabel: 'Visitors by country, a world map; the Countries tab lists the same numbers',
+  mapCountry: (name: string, visitors: string) => `${name}: ${visitors} visitors`,
+
   // Shared dashboards.
   shareGone: 'This shared link does not exist, or it was revoked.',
   sharePasswordLead: 'This dashboard is protected. Enter the password you were given.',

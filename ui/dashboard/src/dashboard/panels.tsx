@@ -7,6 +7,7 @@ import { ErrorBox, Skeleton } from '../components'
 import { useLoad } from '../load'
 import { useState } from 'preact/hooks'
 import { Details } from './details'
+import { WorldMap } from './worldmap'
 import { activeTab, panels, type State } from './state'
 
 const rowsShown = 9
@@ -30,7 +31,7 @@ export function Panel({ group, base, version, keep, state, onTab, onFilter }: {
   const { data, error, retry } = useLoad(key, (signal) => api.query({
     ...base, metrics, dimensions: tab.dims,
     ...(extra.length ? { filters: [...(base.filters || []), ...extra] } : {}),
-    order_by: [['visitors', 'desc']], pagination: { limit: rowsShown },
+    order_by: [['visitors', 'desc']], pagination: { limit: tab.id === 'map' ? 300 : rowsShown },
   }, signal), keep ? JSON.stringify([base, tab.id, tab.filter]) : undefined)
   const rows = data ? data.results : null
   // A drilled-down tab names the value it breaks down, e.g. "Chrome 142".
@@ -50,12 +51,13 @@ export function Panel({ group, base, version, keep, state, onTab, onFilter }: {
           ))}
         </div>
       </div>
-      <div class="panel-columns muted"><span>{t.dimensions[tab.filter]}</span><span class="cols">{metrics.map((m) => <span key={m}>{t.columns[m]}</span>)}</span></div>
+      <div class="panel-columns muted" style={tab.id === 'map' ? { visibility: 'hidden' } : undefined}><span>{t.dimensions[tab.filter]}</span><span class="cols">{metrics.map((m) => <span key={m}>{t.columns[m]}</span>)}</span></div>
       <div class="panel-body" role="tabpanel" data-tab={tab.id}>
         {error ? <ErrorBox error={error} onRetry={retry} /> : null}
         {!rows && !error && <Skeleton lines={rowsShown} />}
         {rows && rows.length === 0 && <p class="panel-empty muted">{tab.id === 'goals' && !base.filters && !api.isShared() ? t.noGoals(base.site_id) : t.noData}</p>}
-        {rows && rows.length > 0 && (
+        {rows && rows.length > 0 && tab.id === 'map' && <WorldMap rows={rows} filtered={filtered} onPick={(c) => onFilter(['is', tab.filter, [c]])} />}
+        {rows && rows.length > 0 && tab.id !== 'map' && (
           <ol class="rows">
             {rows.map((r) => {
               const value = r.dimensions[0], label = prefix + (r.dimensions[tab.dims.length - 1] || value)

@@ -156,6 +156,7 @@ export const panels: Record<string, Tab[]> = {
     { id: 'countries', dims: ['visit:country', 'visit:country_name'], filter: 'visit:country' },
     { id: 'regions', dims: ['visit:region'], filter: 'visit:region', hideEmpty: true },
     { id: 'cities', dims: ['visit:city'], filter: 'visit:city', hideEmpty: true },
+    { id: 'map', dims: ['visit:country', 'visit:country_name'], filter: 'visit:country' },
   ],
   devices: [
     { id: 'browsers', dims: ['visit:browser'], filter: 'visit:browser', drill: { when: 'visit:browser', dims: ['visit:browser_version'], filter: 'visit:browser_version' } },

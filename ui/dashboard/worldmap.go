@@ -1,0 +1,218 @@
+package dashboard
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+)
+
+// WorldMapFile is the generated source of the countries map, relative to
+// the dashboard's directory.
+const WorldMapFile = "src/dashboard/worldpaths.ts"
+
+// World map geometry: Natural Earth's 110m countries (public domain) as
+// npm world-atlas ships them in TopoJSON, drawn once here into SVG paths
+// keyed by ISO 3166-1 alpha-2 code, so the browser gets a few kilobytes
+// of paths and no projection code. Miller's cylindrical projection,
+// Antarctica left out, 720 units wide.
+const (
+	mapWidth  = 720
+	mapNorth  = 84.0  // degrees; the top edge
+	mapSouth  = -57.0 // below: only Antarctica and sea
+	mapFactor = mapWidth / (2 * math.Pi)
+)
+
+// unnumbered are the shapes world-atlas gives no ISO number, by name:
+// each is drawn as the country a geolocation database reports for it.
+var unnumbered = map[string]string{"Kosovo": "XK", "Somaliland": "SO", "N. Cyprus": "CY"}
+
+type topology struct {
+	Transform struct {
+		Scale     [2]float64 `json:"scale"`
+		Translate [2]float64 `json:"translate"`
+	} `json:"transform"`
+	Arcs    [][][2]float64 `json:"arcs"`
+	Objects struct {
+		Countries struct {
+			Geometries []struct {
+				Type       string          `json:"type"`
+				ID         string          `json:"id"`
+				Arcs       json.RawMessage `json:"arcs"`
+				Properties struct {
+					Name string `json:"name"`
+				} `json:"properties"`
+			} `json:"geometries"`
+		} `json:"countries"`
+	} `json:"objects"`
+}
+
+func millerY(lat float64) float64 {
+	phi := lat * math.Pi / 180
+	return 1.25 * math.Log(math.Tan(math.Pi/4+0.4*phi))
+}
+
+// WorldMap returns the TypeScript module of country paths, made from the
+// npm packages in dir/node_modules (world-atlas for the shapes,
+// i18n-iso-countries for numeric → alpha-2 codes).
+func WorldMap(dir string) ([]byte, error) {
+	var topo topology
+	if err := readJSON(filepath.Join(dir, "node_modules", "world-atlas", "countries-110m.json"), &topo); err != nil {
+		return nil, err
+	}
+	var codes [][]string
+	if err := readJSON(filepath.Join(dir, "node_modules", "i18n-iso-countries", "codes.json"), &codes); err != nil {
+		return nil, err
+	}
+	alpha2 := map[string]string{}
+	for _, c := range codes {
+		if len(c) >= 3 {
+			alpha2[c[2]] = c[0]
+		}
+	}
+	top := millerY(mapNorth)
+	height := math.Round((top - millerY(mapSouth)) * mapFactor)
+	// Absolute projected points of every arc, in map units ×10 (one
+	// decimal, written as integers).
+	arcs := make([][][2]int, len(topo.Arcs))
+	for i, arc := range topo.Arcs {
+		var x, y float64
+		for _, d := range arc {
+			x += d[0]
+			y += d[1]
+			lon := x*topo.Transform.Scale[0] + topo.Transform.Translate[0]
+			lat := y*topo.Transform.Scale[1] + topo.Transform.Translate[1]
+			lat = max(min(lat, 89), -89)
+			px := (lon + 180) * math.Pi / 180 * mapFactor
+			py := (top - millerY(lat)) * mapFactor
+			arcs[i] = append(arcs[i], [2]int{int(math.Round(px * 10)), int(math.Round(py * 10))})
+		}
+	}
+	ring := func(ids []int) [][2]int {
+		var pts [][2]int
+		for k, id := range ids {
+			a := arcs[max(id, ^id)]
+			seq := make([][2]int, len(a))
+			copy(seq, a)
+			if id < 0 {
+				for i, j := 0, len(seq)-1; i < j; i, j = i+1, j-1 {
+					seq[i], seq[j] = seq[j], seq[i]
+				}
+			}
+			if k > 0 {
+				seq = seq[1:] // the first point is the last of the arc before
+			}
+			pts = append(pts, seq...)
+		}
+		// A ring that crosses the antimeridian (Russia's far east, Fiji)
+		// jumps from one edge to the other: keep it whole on one side,
+		// past the edge, where the view box cuts it off, rather than draw
+		// a stripe across the map.
+		shift := 0
+		for i := 1; i < len(pts); i++ {
+			if d := pts[i][0] + shift - pts[i-1][0]; d > mapWidth*5 {
+				shift -= mapWidth * 10
+			} else if d < -mapWidth*5 {
+				shift += mapWidth * 10
+			}
+			pts[i][0] += shift
+		}
+		return pts
+	}
+	paths := map[string]*bytes.Buffer{}
+	for _, g := range topo.Objects.Countries.Geometries {
+		code := alpha2[g.ID]
+		if g.ID == "" {
+			code = unnumbered[g.Properties.Name]
+		}
+		if code == "" || code == "AQ" {
+			continue
+		}
+		var polygons [][][]int
+		switch g.Type {
+		case "Polygon":
+			var p [][]int
+			if err := json.Unmarshal(g.Arcs, &p); err != nil {
+				return nil, fmt.Errorf("world map: %s: %w", g.Properties.Name, err)
+			}
+			polygons = [][][]int{p}
+		case "MultiPolygon":
+			if err := json.Unmarshal(g.Arcs, &polygons); err != nil {
+				return nil, fmt.Errorf("world map: %s: %w", g.Properties.Name, err)
+			}
+		default:
+			continue
+		}
+		b := paths[code]
+		if b == nil {
+			b = &bytes.Buffer{}
+			paths[code] = b
+		}
+		for _, poly := range polygons {
+			for _, r := range poly {
+				writeRing(b, ring(r))
+			}
+		}
+	}
+	codesSorted := make([]string, 0, len(paths))
+	for c := range paths {
+		codesSorted = append(codesSorted, c)
+	}
+	sort.Strings(codesSorted)
+	var out bytes.Buffer
+	out.WriteString("// Generated by `go generate ./ui/dashboard` (worldmap.go) from Natural\n")
+	out.WriteString("// Earth's 110m countries (public domain) in npm world-atlas: SVG paths by\n")
+	out.WriteString("// ISO 3166-1 alpha-2 code, Miller projection, coordinates ×10. Do not edit.\n")
+	fmt.Fprintf(&out, "export const mapWidth = %d\nexport const mapHeight = %d\n", mapWidth*10, int(height)*10)
+	out.WriteString("export const countryPaths: Record<string, string> = {\n")
+	for _, c := range codesSorted {
+		fmt.Fprintf(&out, "  %s: '%s',\n", c, paths[c].String())
+	}
+	out.WriteString("}\n")
+	return out.Bytes(), nil
+}
+
+// writeRing appends one closed ring as a path: an absolute move, then
+// relative lines (shorter), skipping points that do not move. A ring too
+// small to show at this precision is left out.
+func writeRing(b *bytes.Buffer, pts [][2]int) {
+	var lines bytes.Buffer
+	prev, n := pts[0], 0
+	for _, p := range pts[1:] {
+		dx, dy := p[0]-prev[0], p[1]-prev[1]
+		if dx == 0 && dy == 0 {
+			continue
+		}
+		if n > 0 && dx >= 0 {
+			lines.WriteByte(' ')
+		}
+		lines.WriteString(strconv.Itoa(dx))
+		if dy >= 0 {
+			lines.WriteByte(' ')
+		}
+		lines.WriteString(strconv.Itoa(dy))
+		n++
+		prev = p
+	}
+	if n < 2 {
+		return
+	}
+	b.WriteString("M" + strconv.Itoa(pts[0][0]) + " " + strconv.Itoa(pts[0][1]) + "l")
+	b.Write(lines.Bytes())
+	b.WriteString("z")
+}
+
+func readJSON(path string, v any) error {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("world map: %w (run `npm ci` in ui/dashboard)", err)
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return fmt.Errorf("world map: %s: %w", path, err)
+	}
+	return nil
+}
