@@ -266,6 +266,7 @@ func (a *App) WebDeps(assets fs.FS) (web.Deps, error) {
 		Mail:           a.Mail,
 		MailConfigured: a.MailConfigured,
 		SharedLinks:    a.DB,
+		AccountMail:    a.DB,
 		Jobs: func(ctx context.Context) ([]jobs.Status, error) {
 			if a.Scheduler == nil {
 				return nil, errors.New("the scheduler has not started")

@@ -53,6 +53,9 @@ func demo(ctx context.Context, e *Env, cfg config.Config, args []string) error {
 		if u, err = a.DB.CreateUser(ctx, store.User{Email: demoEmail, PasswordHash: hash, Admin: true, CreatedAt: time.Now()}); err != nil {
 			return err
 		}
+		if err := a.DB.SetEmailVerified(ctx, u.ID, time.Now()); err != nil {
+			return err
+		}
 	} else if err != nil {
 		return err
 	}

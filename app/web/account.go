@@ -22,6 +22,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/footfallhq/footfall/app/auth"
+	footfallmail "github.com/footfallhq/footfall/app/mail"
 	"github.com/footfallhq/footfall/store"
 	"github.com/labstack/echo/v4"
 )
@@ -39,6 +40,11 @@ var accountLimits = map[string]struct {
 	"signup":   {store.Limit{Rate: 5, Period: time.Hour, Burst: 5}, "sign-ups"},
 	"password": {store.PerMinute(5), "password changes"},
 	"totp":     {store.PerMinute(5), "two-factor changes"},
+	// Mail (accountmail.go): resets 3 an hour per address and per client.
+	"reset":         {store.Limit{Rate: 3, Period: time.Hour, Burst: 3}, "password reset requests"},
+	"reset_confirm": {store.PerMinute(5), "password reset attempts"},
+	"verify":        {store.PerMinute(10), "verification attempts"},
+	"verify_resend": {store.Limit{Rate: 3, Period: time.Hour, Burst: 3}, "verification emails"},
 }
 
 // accountMaxBody bounds a sign-in or setup body: an email and a password
@@ -57,6 +63,8 @@ type accountHandler struct {
 	// invite, closed); empty means invite.
 	registration   string
 	mailConfigured bool
+	mailer         footfallmail.Mailer // nil: no account mail
+	tokens         store.AccountMail   // nil: no verification, resets, device notices
 	device         func(userAgent string) string
 	locate         func(ip string) string // nil: no location
 	// hasUsers caches "some user exists": once true it stays true (users
@@ -66,7 +74,8 @@ type accountHandler struct {
 
 func newAccountHandler(d Deps, au *authenticator) *accountHandler {
 	h := &accountHandler{db: d.Accounts, auth: au, limiter: d.Limiter, secretKey: d.SecretKey, baseURL: d.BaseURL,
-		registration: d.Registration, device: d.Device, locate: d.Locate, mailConfigured: d.MailConfigured}
+		registration: d.Registration, device: d.Device, locate: d.Locate, mailConfigured: d.MailConfigured,
+		mailer: d.Mail, tokens: d.AccountMail}
 	if h.device == nil {
 		h.device = shortUA
 	}
@@ -82,6 +91,9 @@ type userJSON struct {
 	// TOTPRequired: an administrator who must turn two-factor on before
 	// anything else works (FOOTFALL_ADMIN_2FA=required).
 	TOTPRequired bool `json:"totp_required"`
+	// EmailVerified is false until the user opened the link emailed at
+	// sign-up: the UI shows a banner (with POST /api/auth/verify/resend).
+	EmailVerified bool `json:"email_verified"`
 }
 
 // meJSON is the answer of /me, setup and login.
@@ -195,6 +207,13 @@ func (h *accountHandler) setup(c echo.Context) error {
 	}
 	h.hasUsers.Store(true)
 	h.audit(c, "owner account created at setup", user.ID)
+	if h.tokens != nil {
+		// The owner configured the instance: nobody to verify them to.
+		if err := h.tokens.SetEmailVerified(ctx, user.ID, time.Now()); err != nil {
+			return err
+		}
+	}
+	h.noticeDevice(c, user, false)
 	return h.signIn(c, user)
 }
 
@@ -296,6 +315,12 @@ func (h *accountHandler) signup(c echo.Context) error {
 		return err
 	}
 	h.audit(c, "account created at sign-up", user.ID)
+	if h.tokens != nil {
+		if err := h.sendVerification(ctx, user); err != nil {
+			return err
+		}
+	}
+	h.noticeDevice(c, user, false)
 	return h.signIn(c, user)
 }
 
@@ -336,6 +361,7 @@ func (h *accountHandler) login(c echo.Context) error {
 		return err
 	}
 	h.audit(c, "signed in", user.ID)
+	h.noticeDevice(c, user, true)
 	return h.signIn(c, user)
 }
 
@@ -486,6 +512,14 @@ func (h *accountHandler) meFor(ctx context.Context, user store.User, s store.Ses
 	u := toUserJSON(user)
 	u.TOTP = t.Enabled
 	u.TOTPRequired = h.auth.adminTOTP && user.Admin && !t.Enabled
+	u.EmailVerified = true
+	if h.tokens != nil {
+		at, err := h.tokens.EmailVerifiedAt(ctx, user.ID)
+		if err != nil {
+			return meJSON{}, err
+		}
+		u.EmailVerified = !at.IsZero()
+	}
 	return meJSON{User: u, CSRFToken: s.CSRFToken, MailConfigured: h.mailConfigured}, nil
 }
 
@@ -585,6 +619,8 @@ func (h *accountHandler) changePassword(c echo.Context) error {
 		return err
 	}
 	h.audit(c, "password changed; every session ended", user.ID)
+	h.securityNotice(c, user, "Your Footfall password was changed",
+		"The password of "+user.Email+" was changed, and every other session was signed out.")
 	return h.signIn(c, user)
 }
 

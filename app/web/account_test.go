@@ -16,6 +16,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/footfallhq/footfall/app/auth"
+	"github.com/footfallhq/footfall/app/mail"
+	"github.com/footfallhq/footfall/app/mail/mailtest"
 	"github.com/footfallhq/footfall/store"
 	"github.com/footfallhq/footfall/store/memory"
 	"github.com/footfallhq/footfall/store/sqlite"
@@ -26,8 +28,9 @@ const testSecret = "0123456789abcdef0123456789abcdef-test"
 // accountTest is the HTTP handler with sign-in on a real, in-memory app
 // store; no user exists until a test creates one.
 type accountTest struct {
-	h  *echo.Echo
-	db *sqlite.Store
+	h      *echo.Echo
+	db     *sqlite.Store
+	outbox *mail.Outbox // with accountOptions.mail
 }
 
 type accountOptions struct {
@@ -37,6 +40,9 @@ type accountOptions struct {
 	registration string
 	adminTOTP    bool      // FOOTFALL_ADMIN_2FA=required
 	log          io.Writer // where the handler logs; default nowhere
+	// mail, when set, sends account mail through an outbox to this SMTP
+	// server (accountmail_test.go).
+	mail *mailtest.Server
 }
 
 func newAccountTest(t testing.TB, o accountOptions) *accountTest {
@@ -73,7 +79,13 @@ func newAccountTest(t testing.TB, o accountOptions) *accountTest {
 	if o.limited {
 		d.Limiter = memory.NewLimiter()
 	}
-	return &accountTest{h: New(d), db: db}
+	at := &accountTest{db: db}
+	if o.mail != nil {
+		at.outbox = testOutbox(t, db, o.mail)
+		d.Mail, d.AccountMail, d.MailConfigured = at.outbox, db, true
+	}
+	at.h = New(d)
+	return at
 }
 
 // user creates a user with a password.

@@ -38,6 +38,7 @@ func routes(e *echo.Echo, d Deps) {
 		e.POST("/api/auth/totp/setup", ac.totpSetup)
 		e.POST("/api/auth/totp/enable", ac.totpEnable)
 		e.POST("/api/auth/totp/disable", ac.totpDisable)
+		accountMailRoutes(e, ac)
 	}
 
 	st := &statsHandler{stats: d.Stats, auth: au, access: siteAccess(d)}

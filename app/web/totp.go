@@ -160,6 +160,8 @@ func (h *accountHandler) totpEnable(c echo.Context) error {
 		return err
 	}
 	h.audit(c, "two-factor sign-in turned on; every session ended", user.ID)
+	h.securityNotice(c, user, "Two-factor sign-in turned on",
+		"Two-factor sign-in was turned on for "+user.Email+"; every other session was signed out.")
 	return h.renew(c, user, map[string]any{"recovery_codes": codes})
 }
 
@@ -202,6 +204,8 @@ func (h *accountHandler) totpDisable(c echo.Context) error {
 		return err
 	}
 	h.audit(c, "two-factor sign-in turned off; every session ended", user.ID)
+	h.securityNotice(c, user, "Two-factor sign-in turned off",
+		"Two-factor sign-in was turned off for "+user.Email+"; every other session was signed out.")
 	return h.renew(c, user, nil)
 }
 

@@ -77,6 +77,9 @@ type Deps struct {
 	// false in dev mode (mail logged, not sent): /api/auth/me says so.
 	Mail           mail.Mailer
 	MailConfigured bool
+	// AccountMail stores verification and reset tokens and known devices;
+	// with Mail it turns on /api/auth/verify… and /api/auth/password-reset….
+	AccountMail store.AccountMail
 }
 
 // New returns the public HTTP handler.
