@@ -32,9 +32,15 @@ func TestMain(m *testing.M) {
 // run executes a footfall command in process and returns its stdout.
 func run(t *testing.T, dir string, args ...string) string {
 	t.Helper()
+	return runIn(t, []string{"FOOTFALL_DATA_DIR=" + dir}, args...)
+}
+
+// runIn is run with the environment given, which must exit 0.
+func runIn(t *testing.T, environ []string, args ...string) string {
+	t.Helper()
 	var out, errOut bytes.Buffer
 	code := cli.Run(&cli.Env{
-		Args: args, Environ: []string{"FOOTFALL_DATA_DIR=" + dir},
+		Args: args, Environ: environ,
 		Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Assets: assets(),
 		Build: cli.Build{Version: version, Commit: commit, Date: date},
 	})
@@ -49,12 +55,14 @@ type server struct {
 	url string
 }
 
-// start runs the server in a subprocess and waits until it serves.
-func start(t *testing.T, dir string) *server {
+// start runs the server in a subprocess and waits until it serves; env
+// adds to or overrides its environment.
+func start(t *testing.T, dir string, env ...string) *server {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "serve")
 	cmd.Env = append(os.Environ(), "FOOTFALL_TEST_MAIN=1", "FOOTFALL_DATA_DIR="+dir,
 		"FOOTFALL_ADDR=127.0.0.1:0", "FOOTFALL_ADMIN_ADDR=127.0.0.1:0", "FOOTFALL_LOG_LEVEL=warn")
+	cmd.Env = append(cmd.Env, env...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -100,7 +108,9 @@ func (s *server) count(t *testing.T, key string) int64 {
 
 // load posts events from workers until stop is closed, counting the
 // requests sent and the 2xx answers.
-func load(url string, workers int, stop <-chan struct{}) (sent, acked *atomic.Int64, wait func()) {
+// Paths start with tag, so loads on several servers never send one path
+// twice.
+func load(url, tag string, workers int, stop <-chan struct{}) (sent, acked *atomic.Int64, wait func()) {
 	sent, acked = new(atomic.Int64), new(atomic.Int64)
 	client := &http.Client{Timeout: 5 * time.Second}
 	var wg sync.WaitGroup
@@ -114,7 +124,7 @@ func load(url string, workers int, stop <-chan struct{}) (sent, acked *atomic.In
 					return
 				default:
 				}
-				body := fmt.Sprintf(`{"n":"pageview","u":"https://crash.example/w%d/%d","d":"crash.example"}`, w, i)
+				body := fmt.Sprintf(`{"n":"pageview","u":"https://crash.example/%sw%d/%d","d":"crash.example"}`, tag, w, i)
 				req, _ := http.NewRequest("POST", url+"/api/event", strings.NewReader(body))
 				req.Header.Set("User-Agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36")
 				req.Header.Set("X-Forwarded-For", fmt.Sprintf("81.2.%d.%d", w, i%250))
@@ -164,7 +174,7 @@ func TestKillDuringIngestLosesNothing(t *testing.T) {
 	dir, key := setup(t)
 	s := start(t, dir)
 	stop := make(chan struct{})
-	sent, acked, wait := load(s.url, 16, stop)
+	sent, acked, wait := load(s.url, "", 16, stop)
 	time.Sleep(1500 * time.Millisecond)
 	if err := s.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -196,7 +206,7 @@ func TestGracefulShutdownDrains(t *testing.T) {
 	dir, key := setup(t)
 	s := start(t, dir)
 	stop := make(chan struct{})
-	_, acked, wait := load(s.url, 8, stop)
+	_, acked, wait := load(s.url, "", 8, stop)
 	time.Sleep(time.Second)
 	s.cmd.Process.Signal(syscall.SIGTERM)
 	done := make(chan error, 1)

@@ -143,6 +143,7 @@ func (a *App) OpenEvents(ctx context.Context) error {
 		// Replicas share one stream; events wait in Redis, not on disk.
 		a.Queue, err = a.Shared.Queue(ctx, open.QueueOptions{
 			MaxEvents: cfg.QueueMaxEvents, StoredThrough: stored, Logger: a.Logger, Consumer: cfg.ReplicaName,
+			ClaimIdle: time.Duration(cfg.QueueClaimIdleSeconds) * time.Second,
 		})
 		if err != nil {
 			return err

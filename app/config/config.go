@@ -26,10 +26,11 @@ type Config struct {
 	TLSAddr  string `env:"FOOTFALL_TLS_ADDR" def:":443" help:"HTTPS listen address when FOOTFALL_DOMAIN is set"`
 	HTTPAddr string `env:"FOOTFALL_ACME_HTTP_ADDR" def:":80" help:"HTTP listen address for ACME challenges and the redirect to HTTPS when FOOTFALL_DOMAIN is set"`
 
-	EventsURL   string `env:"FOOTFALL_EVENTS_URL" def:"duckdb://$DATA/events.duckdb" help:"events store: duckdb://PATH or clickhouse://host:9000/db"`
-	DatabaseURL string `env:"FOOTFALL_DATABASE_URL" def:"sqlite://$DATA/app.db" secret:"url" help:"app data: sqlite://PATH or postgres://..."`
-	RedisURL    string `env:"FOOTFALL_REDIS_URL" secret:"url" help:"redis://... for queue, cache, limiter, job lock (default: in-process)"`
-	ReplicaName string `env:"FOOTFALL_REPLICA_NAME" help:"this replica's name in the Redis consumer group; unique per running replica, stable across its restarts (default: the host name)"`
+	EventsURL             string `env:"FOOTFALL_EVENTS_URL" def:"duckdb://$DATA/events.duckdb" help:"events store: duckdb://PATH or clickhouse://host:9000/db"`
+	DatabaseURL           string `env:"FOOTFALL_DATABASE_URL" def:"sqlite://$DATA/app.db" secret:"url" help:"app data: sqlite://PATH or postgres://..."`
+	RedisURL              string `env:"FOOTFALL_REDIS_URL" secret:"url" help:"redis://... for queue, cache, limiter, job lock (default: in-process)"`
+	ReplicaName           string `env:"FOOTFALL_REPLICA_NAME" help:"this replica's name in the Redis consumer group; unique per running replica, stable across its restarts (default: the host name)"`
+	QueueClaimIdleSeconds int    `env:"FOOTFALL_QUEUE_CLAIM_IDLE_SECONDS" def:"60" help:"with Redis: seconds a dead replica's unstored events wait before another replica takes them over"`
 
 	DuckDBMemoryLimit string `env:"FOOTFALL_DUCKDB_MEMORY_LIMIT" def:"256MB" help:"DuckDB memory_limit (keep it well under the machine's RAM)"`
 	DuckDBThreads     int    `env:"FOOTFALL_DUCKDB_THREADS" def:"0" help:"DuckDB worker threads (0 = one per core)"`

@@ -111,6 +111,9 @@ func (c Config) Validate() error {
 	if c.QueueMaxEvents < 1 {
 		bad("FOOTFALL_QUEUE_MAX_EVENTS must be positive")
 	}
+	if c.QueueClaimIdleSeconds < 1 {
+		bad("FOOTFALL_QUEUE_CLAIM_IDLE_SECONDS must be positive")
+	}
 	if h := c.JobHeartbeatURL; h != "" {
 		u, err := url.Parse(strings.ReplaceAll(h, "{job}", "x"))
 		if !strings.Contains(h, "{job}") || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {

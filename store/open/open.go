@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/footfallhq/footfall/store"
 	"github.com/footfallhq/footfall/store/duckdb"
@@ -83,6 +84,10 @@ type QueueOptions struct {
 	// Consumer names this replica in the Redis consumer group (default:
 	// the host name); unused by the WAL.
 	Consumer string
+	// ClaimIdle is how long a dead replica's events wait in the Redis
+	// stream before another replica takes them over (default a minute);
+	// unused by the WAL.
+	ClaimIdle time.Duration
 }
 
 // Queue opens the embedded durable ingest queue: a WAL in dir. With

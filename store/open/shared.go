@@ -79,6 +79,7 @@ func (s *Shared) Queue(ctx context.Context, o QueueOptions) (store.Queue, error)
 	}
 	q, err := s.client.Queue(ctx, redis.QueueOptions{
 		MaxLen: o.MaxEvents, StoredThrough: o.StoredThrough, Logger: o.Logger, Consumer: o.Consumer,
+		ClaimIdle: o.ClaimIdle,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("queue: %w", err)
