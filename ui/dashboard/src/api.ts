@@ -3,7 +3,7 @@
 // GET /api/auth/me handed out.
 import { t } from './strings'
 
-export interface User { id: number; email: string; admin: boolean }
+export interface User { id: number; email: string; admin: boolean; totp_enabled?: boolean }
 export interface Me { user: User; csrf_token: string; setup_needed: boolean }
 
 export class ApiError extends Error {
@@ -123,3 +123,18 @@ export const listSharedLinks = (domain: string) => request<{ shared_links: Share
 export const createSharedLink = (domain: string, name: string, password: string) =>
   request<SharedLink>('POST', linksPath(domain), password ? { name, password } : { name })
 export const deleteSharedLink = (domain: string, id: number) => request<unknown>('DELETE', linksPath(domain) + '/' + id)
+
+// The signed-in person's own account: password, two-factor sign-in,
+// sessions and API keys (/api/auth/…).
+export const changePassword = (current_password: string, new_password: string) =>
+  request<Me>('POST', '/api/auth/password', { current_password, new_password })
+export interface SessionInfo { id: number; user_agent: string; location: string; created_at: string; last_seen_at: string; current: boolean }
+export const listSessions = () => request<{ sessions: SessionInfo[] }>('GET', '/api/auth/sessions')
+export const deleteSession = (id: number) => request<unknown>('DELETE', '/api/auth/sessions/' + id)
+export interface APIKeyInfo { id: number; name: string; prefix: string; scopes: string[]; created_at: string; last_used_at: string | null; key?: string }
+export const listKeys = () => request<{ keys: APIKeyInfo[] }>('GET', '/api/auth/keys')
+export const createKey = (name: string, scopes: string[]) => request<APIKeyInfo>('POST', '/api/auth/keys', { name, scopes })
+export const deleteKey = (id: number) => request<unknown>('DELETE', '/api/auth/keys/' + id)
+export const totpSetup = (password: string) => request<{ secret: string; otpauth_url: string }>('POST', '/api/auth/totp/setup', { password })
+export const totpEnable = (code: string) => request<Me & { recovery_codes: string[] }>('POST', '/api/auth/totp/enable', { code })
+export const totpDisable = (password: string, code: string) => request<Me>('POST', '/api/auth/totp/disable', { password, code })

@@ -11,6 +11,7 @@ import { Dashboard } from './dashboard/dashboard'
 import { Performance } from './dashboard/performance'
 import { Settings } from './dashboard/settings'
 import { Shared } from './pages/shared'
+import { Account } from './pages/account'
 import './style.css'
 
 type Session = { state: 'loading' } | { state: 'in'; me: api.Me } | { state: 'out'; setupNeeded: boolean } | { state: 'error'; error: unknown }
@@ -70,6 +71,7 @@ function App() {
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent)
   let page
   if (path === '/sites') page = <Sites />
+  else if (path === '/account') page = <Account me={session.me} onMe={(me) => setSession({ state: 'in', me })} />
   else if (parts.length === 1) page = <Dashboard key={parts[0]} domain={parts[0]} />
   else if (parts.length === 2 && parts[1] === 'performance') page = <Performance key={parts[0]} domain={parts[0]} />
   else if (parts.length === 2 && parts[1] === 'settings') page = <Settings key={parts[0]} domain={parts[0]} />
@@ -80,7 +82,7 @@ function App() {
         <a class="brand" href="/sites">{t.appName}</a>
         <nav>
           <a href="/sites">{t.sites}</a>
-          <span class="muted user">{session.me.user.email}</span>
+          <a class="user" href="/account" title={t.account}>{session.me.user.email}</a>
           <button type="button" class="link" onClick={signOut}>{t.signOut}</button>
         </nav>
       </header>
