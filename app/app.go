@@ -243,14 +243,20 @@ func (a *App) Batcher() *ingest.Batcher {
 	}
 }
 
-// Ready reports whether the stores answer.
+// Ready reports whether the stores answer. With the queue on Redis, an
+// events store that does not answer leaves the replica ready: events wait
+// in the stream until it is back, and a load balancer taking every replica
+// out would turn a storage outage into lost events.
 func (a *App) Ready(ctx context.Context) error {
 	if err := a.DB.Ping(ctx); err != nil {
 		return fmt.Errorf("app database: %w", err)
 	}
 	if a.Events != nil {
 		if err := a.Events.Ping(ctx); err != nil {
-			return fmt.Errorf("events store: %w", err)
+			if a.Shared == nil || !a.Shared.Redis() {
+				return fmt.Errorf("events store: %w", err)
+			}
+			a.Logger.Warn("events store does not answer; events wait in the Redis stream", "err", err)
 		}
 	}
 	if a.Shared != nil {

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/footfallhq/footfall/store/postgres/pgtest"
@@ -83,8 +84,9 @@ func TestServerBackendsDown(t *testing.T) {
 // proxy forwards TCP connections to a server until stopped, to take a
 // server away from under the app.
 type proxy struct {
-	t  *testing.T
-	ln net.Listener
+	t    *testing.T
+	ln   net.Listener
+	down atomic.Bool // refusing: accepted connections are closed at once
 
 	mu    sync.Mutex
 	conns []net.Conn
@@ -103,6 +105,10 @@ func newProxy(t *testing.T, target string) *proxy {
 			if err != nil {
 				return
 			}
+			if p.down.Load() {
+				c.Close()
+				continue
+			}
 			s, err := net.Dial("tcp", target)
 			if err != nil {
 				c.Close()
@@ -119,6 +125,20 @@ func newProxy(t *testing.T, target string) *proxy {
 }
 
 func (p *proxy) addr() string { return p.ln.Addr().String() }
+
+// cut cuts the open connections and refuses new ones until resume, as a
+// server going down and coming back at the same address.
+func (p *proxy) cut() {
+	p.down.Store(true)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
+}
+
+func (p *proxy) resume() { p.down.Store(false) }
 
 // stop refuses new connections and cuts the open ones.
 func (p *proxy) stop() {

@@ -6,6 +6,8 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/footfallhq/footfall/store"
 )
 
 // Error is an HTTP answer with a JSON body {"error": Message, "code": Code}.
@@ -47,6 +49,13 @@ func errorHandler(logger *slog.Logger) echo.HTTPErrorHandler {
 				msg = s
 			}
 			apiErr = apiError(echoErr.Code, codeFor(echoErr.Code), msg)
+		case errors.Is(err, store.ErrUnavailable):
+			// A server backend is down: not the client's mistake, nor a
+			// bug here; worth retrying shortly.
+			logger.Warn("request failed: backend unavailable", "method", c.Request().Method, "path", c.Path(),
+				"request_id", c.Response().Header().Get(echo.HeaderXRequestID), "err", err)
+			apiErr = &Error{Status: http.StatusServiceUnavailable, Code: "unavailable",
+				Message: "a storage backend is unavailable; try again shortly", RetryAfter: 5}
 		default:
 			logger.Error("request failed", "method", c.Request().Method, "path", c.Path(),
 				"request_id", c.Response().Header().Get(echo.HeaderXRequestID), "err", err)
