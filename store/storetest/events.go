@@ -54,6 +54,7 @@ func RunEvents(t *testing.T, open OpenEvents) {
 		{"Reopen", eventsTestReopen},
 		{"UnknownMetric", eventsTestUnknownMetric},
 		{"Ping", eventsTestPing},
+		{"Delete", eventsTestDelete},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
