@@ -18,6 +18,7 @@ import (
 	"github.com/footfallhq/footfall/app/config"
 	"github.com/footfallhq/footfall/app/jobs"
 	"github.com/footfallhq/footfall/app/web"
+	"github.com/footfallhq/footfall/store"
 )
 
 // Timeouts of a graceful shutdown: in-flight requests first, then the
@@ -219,6 +220,14 @@ func (a *App) jobs() []jobs.Job {
 			}},
 	}
 	list = append(list, a.mailJobs()...)
+	if d, ok := a.Events.(store.EventDeleter); ok && a.Config.RetentionDays > 0 {
+		// FOOTFALL_RETENTION_DAYS: raw events older than that go daily,
+		// after the backup; ClickHouse drops whole months and rewrites one.
+		list = append(list, jobs.Job{Name: "event_retention", Schedule: jobs.Cron("37 3 * * *"), Timeout: 2 * time.Hour, LateAfter: 50 * time.Hour,
+			Run: func(ctx context.Context) error {
+				return d.DeleteEventsBefore(ctx, time.Now().AddDate(0, 0, -a.Config.RetentionDays))
+			}})
+	}
 	if a.Config.BackupDir != "" {
 		// 03:00 UTC: after midnight's salt rotation, before most of Europe
 		// and the Americas are busy.

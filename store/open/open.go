@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/footfallhq/footfall/store"
+	"github.com/footfallhq/footfall/store/clickhouse"
 	"github.com/footfallhq/footfall/store/duckdb"
 	"github.com/footfallhq/footfall/store/postgres"
 	"github.com/footfallhq/footfall/store/sqlite"
@@ -27,7 +28,9 @@ type EventsOptions struct {
 	Threads     int
 }
 
-// Events opens the events store named by rawURL: duckdb://PATH.
+// Events opens the events store named by rawURL: duckdb://PATH, or
+// clickhouse://[user:password@]host:9000/database[?options] (the native
+// protocol; the database is created if missing).
 func Events(ctx context.Context, rawURL string, o EventsOptions) (store.Events, error) {
 	scheme, path, err := split(rawURL)
 	if err != nil {
@@ -44,7 +47,11 @@ func Events(ctx context.Context, rawURL string, o EventsOptions) (store.Events, 
 		}
 		return s, nil
 	case "clickhouse":
-		return nil, fmt.Errorf("events store %s: the ClickHouse backend is not in this build yet; use duckdb://", redact(rawURL))
+		s, err := clickhouse.Open(ctx, rawURL)
+		if err != nil {
+			return nil, fmt.Errorf("events store %s: %w", redact(rawURL), err)
+		}
+		return s, nil
 	}
 	return nil, fmt.Errorf("events store %s: unknown scheme %q (use duckdb:// or clickhouse://)", redact(rawURL), scheme)
 }
