@@ -77,6 +77,12 @@ type Config struct {
 	BackupS3AccessKey string `env:"FOOTFALL_BACKUP_S3_ACCESS_KEY_ID" help:"access key id for s3:// backups (default: AWS_ACCESS_KEY_ID, then ~/.aws/credentials)"`
 	BackupS3Secret    string `env:"FOOTFALL_BACKUP_S3_SECRET_ACCESS_KEY" secret:"yes" help:"secret access key for s3:// backups (default: AWS_SECRET_ACCESS_KEY)"`
 	BackupS3PathStyle string `env:"FOOTFALL_BACKUP_S3_PATH_STYLE" def:"auto" help:"on: https://host/bucket/key (MinIO and most self-hosted stores); off: https://bucket.host/key; auto: virtual-host on AWS, path elsewhere"`
+
+	// Alerts and reports (app/alerts, app/reports).
+	AlertsAllowPrivate    string `env:"FOOTFALL_ALERTS_ALLOW_PRIVATE" def:"false" help:"true: alert webhooks may reach private, loopback and link-local addresses (a receiver on your own network); false refuses them (SSRF guard)"`
+	OperatorEmail         string `env:"FOOTFALL_OPERATOR_EMAIL" help:"comma-separated addresses for job alerts and the daily staff digest (default: every administrator)"`
+	OperatorWebhookURL    string `env:"FOOTFALL_OPERATOR_WEBHOOK_URL" secret:"yes" help:"job alerts also go to this Slack incoming webhook (hooks.slack.com) or signed JSON webhook"`
+	OperatorWebhookSecret string `env:"FOOTFALL_OPERATOR_WEBHOOK_SECRET" secret:"yes" help:"signs FOOTFALL_OPERATOR_WEBHOOK_URL's requests (X-Footfall-Signature)"`
 }
 
 // Var describes one configuration variable.
@@ -181,6 +187,10 @@ func (c Config) Path(name ...string) string {
 
 // AdminEnabled reports whether the private admin listener runs.
 func (c Config) AdminEnabled() bool { return c.AdminAddr != "" && c.AdminAddr != "off" }
+
+// AlertsPrivateAllowed reports whether FOOTFALL_ALERTS_ALLOW_PRIVATE lets
+// webhooks reach private addresses.
+func (c Config) AlertsPrivateAllowed() bool { return c.AlertsAllowPrivate == "true" }
 
 // SaaS reports whether the hosted multi-tenant mode is on.
 func (c Config) SaaS() bool { return c.Mode == "saas" }

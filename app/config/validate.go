@@ -149,6 +149,20 @@ func (c Config) Validate() error {
 	if c.SecretKey != "" && len(c.SecretKey) < 32 {
 		bad("FOOTFALL_SECRET_KEY must be at least 32 characters")
 	}
+	// Alerts and reports.
+	if c.AlertsAllowPrivate != "true" && c.AlertsAllowPrivate != "false" {
+		bad("FOOTFALL_ALERTS_ALLOW_PRIVATE must be true or false")
+	}
+	for _, a := range strings.Split(c.OperatorEmail, ",") {
+		if a = strings.TrimSpace(a); a != "" && (!strings.Contains(a, "@") || strings.ContainsAny(a, " <>\r\n")) {
+			bad("FOOTFALL_OPERATOR_EMAIL: %q is not an email address", a)
+		}
+	}
+	if c.OperatorWebhookURL != "" {
+		if u, err := url.Parse(c.OperatorWebhookURL); err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+			bad("FOOTFALL_OPERATOR_WEBHOOK_URL must be an absolute https URL")
+		}
+	}
 	return errors.Join(errs...)
 }
 

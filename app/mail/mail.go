@@ -23,6 +23,11 @@ type Message struct {
 	Text    string // plain-text part, always set
 	HTML    string // optional HTML part
 	Kind    string
+	// ListUnsubscribe, when set, is the https URL of a one-click
+	// unsubscribe (RFC 8058): sent as List-Unsubscribe with
+	// List-Unsubscribe-Post, so mail clients show an "Unsubscribe"
+	// button. Reports set it.
+	ListUnsubscribe string
 }
 
 // Mailer queues a message durably (the outbox in the app database) and
@@ -81,6 +86,8 @@ func (m Message) Validate() error {
 		return bad("body longer than %d bytes", maxBody)
 	case strings.ContainsAny(m.Kind, "\r\n"):
 		return bad("kind spans lines")
+	case strings.ContainsAny(m.ListUnsubscribe, "\r\n<> "):
+		return bad("list-unsubscribe URL with a line break, space or angle bracket")
 	}
 	return nil
 }

@@ -183,6 +183,10 @@ func build(from string, m Message) (*gomail.Msg, error) {
 	if m.Kind != "" {
 		msg.SetGenHeader("X-Footfall-Kind", m.Kind)
 	}
+	if m.ListUnsubscribe != "" {
+		msg.SetGenHeader("List-Unsubscribe", "<"+m.ListUnsubscribe+">")
+		msg.SetGenHeader("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
+	}
 	msg.SetBodyString(gomail.TypeTextPlain, m.Text)
 	if strings.TrimSpace(m.HTML) != "" {
 		msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)
