@@ -228,6 +228,7 @@ func (a *App) jobs() []jobs.Job {
 				return d.DeleteEventsBefore(ctx, time.Now().AddDate(0, 0, -a.Config.RetentionDays))
 			}})
 	}
+	list = append(list, a.alertJobs()...)
 	if a.Config.BackupDir != "" {
 		// 03:00 UTC: after midnight's salt rotation, before most of Europe
 		// and the Americas are busy.
@@ -250,7 +251,14 @@ func (a *App) WebDeps(assets fs.FS) (web.Deps, error) {
 	if err != nil {
 		return web.Deps{}, err
 	}
+	builder, err := a.ReportBuilder()
+	if err != nil {
+		return web.Deps{}, err
+	}
+	alertDeps := &web.AlertDeps{DB: a.DB, Notifier: a.Notifier(), AllowPrivate: a.Config.AlertsPrivateAllowed(),
+		Reports: builder, Operator: a.OperatorChannels}
 	return web.Deps{
+		Alerts:         alertDeps,
 		Logger:         a.Logger.With("component", "web"),
 		Ingester:       a.Ingester,
 		Stats:          a.Stats,

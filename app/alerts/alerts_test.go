@@ -1,7 +1,6 @@
 package alerts_test
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -465,5 +464,3 @@ func newFixtureDB(t *testing.T) *sqlite.Store {
 	}
 	return db
 }
-
-var _ = context.Background

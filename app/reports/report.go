@@ -136,22 +136,8 @@ func (b *Builder) Build(ctx context.Context, site store.Site, p Period, withGoal
 		}
 	}
 
-	bucket := "time:day"
-	if p.Frequency == store.ReportDaily {
-		bucket = "time:hour"
-	}
-	series, err := b.run(ctx, map[string]any{"site_id": site.Domain, "date_range": cur, "metrics": []string{"visitors"},
-		"dimensions": []string{bucket}, "include": map[string]any{"time_labels": true}})
-	if err != nil {
+	if r.Series, err = b.Series(ctx, site, p); err != nil {
 		return Report{}, err
-	}
-	byLabel := map[string]float64{}
-	for _, row := range series.Results {
-		byLabel[row.Dimensions[0]] = row.Metrics[0]
-	}
-	labels, _ := series.Meta["time_labels"].([]string)
-	for _, l := range labels {
-		r.Series = append(r.Series, Point{Label: l, Visitors: byLabel[l]})
 	}
 
 	top := func(dim string) ([]Row, error) {
@@ -223,6 +209,68 @@ func (b *Builder) Build(ctx context.Context, site store.Site, p Period, withGoal
 		r.ChartURL = b.BaseURL + "/api/reports/chart.png?t=" + b.Tokens.Chart(site.ID, p)
 	}
 	return r, nil
+}
+
+// Series returns visitors per day of p (per hour for a daily report),
+// zeros included: the chart's data.
+func (b *Builder) Series(ctx context.Context, site store.Site, p Period) ([]Point, error) {
+	bucket := "time:day"
+	if p.Frequency == store.ReportDaily {
+		bucket = "time:hour"
+	}
+	series, err := b.run(ctx, map[string]any{"site_id": site.Domain, "date_range": dateRange(p), "metrics": []string{"visitors"},
+		"dimensions": []string{bucket}, "include": map[string]any{"time_labels": true}})
+	if err != nil {
+		return nil, err
+	}
+	byLabel := map[string]float64{}
+	for _, row := range series.Results {
+		byLabel[row.Dimensions[0]] = row.Metrics[0]
+	}
+	labels, _ := series.Meta["time_labels"].([]string)
+	out := make([]Point, 0, len(labels))
+	for _, l := range labels {
+		out = append(out, Point{Label: l, Visitors: byLabel[l]})
+	}
+	return out, nil
+}
+
+// ChartFor opens a chart token and draws that period's chart; sites
+// looks the site up by ID. ErrBadToken for a token that does not open.
+func (b *Builder) ChartFor(ctx context.Context, token string, site func(ctx context.Context, id int64) (store.Site, error)) ([]byte, error) {
+	siteID, freq, from, err := b.Tokens.OpenChart(token)
+	if err != nil {
+		return nil, err
+	}
+	s, err := site(ctx, siteID)
+	if err != nil {
+		return nil, err
+	}
+	loc, err := time.LoadLocation(s.TimeZone)
+	if err != nil || s.TimeZone == "" {
+		loc = time.UTC
+	}
+	day, err := time.ParseInLocation(time.DateOnly, from, loc)
+	if err != nil {
+		return nil, ErrBadToken
+	}
+	// The period of that frequency starting on that day.
+	var p Period
+	switch freq {
+	case store.ReportDaily:
+		p = Period{freq, day, day.AddDate(0, 0, 1)}
+	case store.ReportWeekly:
+		p = Period{freq, day, day.AddDate(0, 0, 7)}
+	case store.ReportMonthly:
+		p = Period{freq, day, day.AddDate(0, 1, 0)}
+	default:
+		return nil, ErrBadToken
+	}
+	points, err := b.Series(ctx, s, p)
+	if err != nil {
+		return nil, err
+	}
+	return ChartPNG(points)
 }
 
 // changeText says how a figure changed: the query engine gives percent

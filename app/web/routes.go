@@ -59,6 +59,8 @@ func routes(e *echo.Echo, d Deps) {
 	e.GET("/api/v1/sites/:site_id", si.get)
 	e.DELETE("/api/v1/sites/:site_id", si.delete)
 
+	alertRoutes(e, d, au, si)
+
 	jh := &jobsHandler{status: d.Jobs, auth: au}
 	e.GET("/api/admin/jobs", jh.list)
 

@@ -72,6 +72,9 @@ type Deps struct {
 	SharedLinks SharedLinkStore
 	// Jobs reports the scheduled jobs for the staff view; nil = none.
 	Jobs func(ctx context.Context) ([]jobs.Status, error)
+	// Alerts serves the alerts and report subscriptions API and the
+	// report links (alerts.go); nil = not served.
+	Alerts *AlertDeps
 
 	// Mail sends account mail; nil = none is sent. MailConfigured is
 	// false in dev mode (mail logged, not sent): /api/auth/me says so.
