@@ -13,6 +13,9 @@ type OutboxMail struct {
 	Subject string
 	Text    string
 	HTML    string
+	// ListUnsubscribe is the message's one-click unsubscribe URL
+	// (mail.Message.ListUnsubscribe), "" for none.
+	ListUnsubscribe string
 
 	CreatedAt     time.Time
 	Attempts      int       // deliveries started (a claim counts as one)

@@ -69,7 +69,7 @@ func (o *Outbox) Send(ctx context.Context, m Message) error {
 		return err
 	}
 	id, err := o.store.EnqueueMail(ctx, store.OutboxMail{
-		Kind: m.Kind, To: m.To, Subject: m.Subject, Text: m.Text, HTML: m.HTML, CreatedAt: o.now(),
+		Kind: m.Kind, To: m.To, Subject: m.Subject, Text: m.Text, HTML: m.HTML, ListUnsubscribe: m.ListUnsubscribe, CreatedAt: o.now(),
 	})
 	if err != nil {
 		return fmt.Errorf("queue %s mail: %w", m.Kind, err)
@@ -127,7 +127,7 @@ func (o *Outbox) deliverDue(ctx context.Context, id int64) (claimed, sent int, e
 
 // deliver tries m once and records the outcome under token's claim.
 func (o *Outbox) deliver(ctx context.Context, token string, m store.OutboxMail) bool {
-	msg := Message{To: m.To, Subject: m.Subject, Text: m.Text, HTML: m.HTML, Kind: m.Kind}
+	msg := Message{To: m.To, Subject: m.Subject, Text: m.Text, HTML: m.HTML, Kind: m.Kind, ListUnsubscribe: m.ListUnsubscribe}
 	dctx, cancel := context.WithTimeout(ctx, deliverTimeout)
 	err := o.transport.Deliver(dctx, o.from, msg)
 	cancel()

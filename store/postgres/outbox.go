@@ -13,7 +13,7 @@ import (
 	"github.com/footfallhq/footfall/store"
 )
 
-const outboxColumns = "id, kind, recipients, subject, text_body, html_body, created_at, attempts, next_attempt_at, sent_at, failed_at, last_error"
+const outboxColumns = "id, kind, recipients, subject, text_body, html_body, created_at, attempts, next_attempt_at, sent_at, failed_at, last_error, list_unsubscribe"
 
 func scanOutboxMail(r pgx.Row) (store.OutboxMail, error) {
 	var (
@@ -21,7 +21,7 @@ func scanOutboxMail(r pgx.Row) (store.OutboxMail, error) {
 		to                           string
 		created, next, sent, failedT int64
 	)
-	if err := r.Scan(&m.ID, &m.Kind, &to, &m.Subject, &m.Text, &m.HTML, &created, &m.Attempts, &next, &sent, &failedT, &m.LastError); err != nil {
+	if err := r.Scan(&m.ID, &m.Kind, &to, &m.Subject, &m.Text, &m.HTML, &created, &m.Attempts, &next, &sent, &failedT, &m.LastError, &m.ListUnsubscribe); err != nil {
 		return store.OutboxMail{}, err
 	}
 	if err := json.Unmarshal([]byte(to), &m.To); err != nil {
@@ -49,8 +49,8 @@ func (s *Store) EnqueueMail(ctx context.Context, m store.OutboxMail) (int64, err
 		next = stamp(m.NextAttemptAt)
 	}
 	var id int64
-	err = s.pool.QueryRow(ctx, `INSERT INTO mail_outbox (kind, recipients, subject, text_body, html_body, created_at, next_attempt_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, m.Kind, string(to), m.Subject, m.Text, m.HTML, created.UnixMilli(), next.UnixMilli()).Scan(&id)
+	err = s.pool.QueryRow(ctx, `INSERT INTO mail_outbox (kind, recipients, subject, text_body, html_body, created_at, next_attempt_at, list_unsubscribe)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`, m.Kind, string(to), m.Subject, m.Text, m.HTML, created.UnixMilli(), next.UnixMilli(), m.ListUnsubscribe).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("postgres: enqueue mail: %w", translate(err))
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/footfallhq/footfall/store"
 )
 
-const outboxColumns = "id, kind, recipients, subject, text_body, html_body, created_at, attempts, next_attempt_at, sent_at, failed_at, last_error"
+const outboxColumns = "id, kind, recipients, subject, text_body, html_body, created_at, attempts, next_attempt_at, sent_at, failed_at, last_error, list_unsubscribe"
 
 func scanOutboxMail(r scanner) (store.OutboxMail, error) {
 	var (
@@ -19,7 +19,7 @@ func scanOutboxMail(r scanner) (store.OutboxMail, error) {
 		to                           string
 		created, next, sent, failedT int64
 	)
-	if err := r.Scan(&m.ID, &m.Kind, &to, &m.Subject, &m.Text, &m.HTML, &created, &m.Attempts, &next, &sent, &failedT, &m.LastError); err != nil {
+	if err := r.Scan(&m.ID, &m.Kind, &to, &m.Subject, &m.Text, &m.HTML, &created, &m.Attempts, &next, &sent, &failedT, &m.LastError, &m.ListUnsubscribe); err != nil {
 		return store.OutboxMail{}, err
 	}
 	if err := json.Unmarshal([]byte(to), &m.To); err != nil {
@@ -46,8 +46,8 @@ func (s *Store) EnqueueMail(ctx context.Context, m store.OutboxMail) (int64, err
 	if !m.NextAttemptAt.IsZero() {
 		next = stamp(m.NextAttemptAt)
 	}
-	res, err := s.write.ExecContext(ctx, `INSERT INTO mail_outbox (kind, recipients, subject, text_body, html_body, created_at, next_attempt_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, m.Kind, string(to), m.Subject, m.Text, m.HTML, created.UnixMilli(), next.UnixMilli())
+	res, err := s.write.ExecContext(ctx, `INSERT INTO mail_outbox (kind, recipients, subject, text_body, html_body, created_at, next_attempt_at, list_unsubscribe)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, m.Kind, string(to), m.Subject, m.Text, m.HTML, created.UnixMilli(), next.UnixMilli(), m.ListUnsubscribe)
 	var id int64
 	if err == nil {
 		id, err = res.LastInsertId()

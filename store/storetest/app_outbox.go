@@ -19,7 +19,7 @@ func appTestOutbox(t *testing.T, a store.App) {
 	ctx := t.Context()
 	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	in := store.OutboxMail{Kind: "security", To: []string{"ann@example.test", "Bob <bob@example.test>"},
-		Subject: "New sign-in", Text: "text", HTML: "<p>html</p>", CreatedAt: t0}
+		Subject: "New sign-in", Text: "text", HTML: "<p>html</p>", ListUnsubscribe: "https://stats.example.test/u?t=x", CreatedAt: t0}
 	id1, err := a.EnqueueMail(ctx, in)
 	if err != nil {
 		t.Fatalf("EnqueueMail: %v", err)
@@ -57,7 +57,7 @@ func appTestOutbox(t *testing.T, a store.App) {
 	}
 	// Only the due one; the claim counts an attempt.
 	c1 := claim("a", t0, 0)
-	if !cmp.Equal(ids(c1), []int64{id1}) || c1[0].Attempts != 1 || c1[0].Subject != in.Subject || len(c1[0].To) != 2 {
+	if !cmp.Equal(ids(c1), []int64{id1}) || c1[0].Attempts != 1 || c1[0].Subject != in.Subject || len(c1[0].To) != 2 || c1[0].ListUnsubscribe != in.ListUnsubscribe {
 		t.Fatalf("ClaimMail(t0) = %+v, want message %d with 1 attempt", c1, id1)
 	}
 	// Held by a's claim until it lapses.

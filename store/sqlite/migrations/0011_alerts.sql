@@ -80,3 +80,7 @@ CREATE TABLE sent_periods (
     sent_at INTEGER NOT NULL,
     PRIMARY KEY (key, period)
 ) STRICT;
+
+-- Report mail carries a one-click unsubscribe link (List-Unsubscribe):
+-- the outbox (0009) keeps it with the message.
+ALTER TABLE mail_outbox ADD COLUMN list_unsubscribe TEXT NOT NULL DEFAULT '';
