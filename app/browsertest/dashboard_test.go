@@ -218,9 +218,16 @@ var topMetrics = []string{"visitors", "visits", "pageviews", "views_per_visit", 
 // answer for the same range and filters.
 func checkTopStats(t *testing.T, tab context.Context, f *Footfall, dateRange string, filters [][]any) {
 	t.Helper()
+	checkTopStatsVs(t, tab, f, dateRange, filters, map[string]any{"mode": "previous_period"})
+}
+
+// checkTopStatsVs is checkTopStats with the changes against comparison
+// (the API's include.comparisons).
+func checkTopStatsVs(t *testing.T, tab context.Context, f *Footfall, dateRange string, filters [][]any, comparison map[string]any) {
+	t.Helper()
 	body, err := json.Marshal(map[string]any{
 		"site_id": "example.com", "metrics": topMetrics, "date_range": json.RawMessage(dateRange), "filters": filters,
-		"include": map[string]any{"comparisons": map[string]string{"mode": "previous_period"}},
+		"include": map[string]any{"comparisons": comparison},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -405,7 +412,7 @@ func TestDashboard(t *testing.T) {
 	today := time.Now().UTC()
 	from, to := today.AddDate(0, 0, -14).Format(time.DateOnly), today.AddDate(0, 0, -8).Format(time.DateOnly)
 	waitFor(t, tab, "the previous 7 days", fmt.Sprintf(`location.search.includes('period=custom') && location.search.includes('from=%s') && location.search.includes('to=%s')`, from, to))
-	Do(t, tab, chromedp.Click(`.compare input`))
+	setField(t, tab, `.compare select`, "previous", "change")
 	waitFor(t, tab, "the comparison", `location.search.includes('compare=previous')`)
 	waitFor(t, tab, "the custom-range dashboard", dashboardLoaded)
 	rng := fmt.Sprintf(`[%q,%q]`, from, to)
@@ -422,7 +429,7 @@ func TestDashboard(t *testing.T) {
 	if got := Eval[string](t, tab, `location.pathname + location.search`); got != view {
 		t.Errorf("reloaded %s, now at %s", view, got)
 	}
-	if got := Eval[bool](t, tab, fmt.Sprintf(`document.querySelector('.chip[data-filter="visit:country|%s"]') !== null && document.querySelector('.compare input').checked && document.querySelector('#period').value === 'custom'`, country)); !got {
+	if got := Eval[bool](t, tab, fmt.Sprintf(`document.querySelector('.chip[data-filter="visit:country|%s"]') !== null && document.querySelector('.compare select').value === 'previous' && document.querySelector('#period').value === 'custom'`, country)); !got {
 		t.Errorf("reloaded view lost its filter, comparison or range")
 	}
 	checkTopStats(t, tab, f, rng, filters)

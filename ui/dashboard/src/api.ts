@@ -88,7 +88,7 @@ export interface StatsQuery {
   filters?: Filter[]
   order_by?: [string, 'asc' | 'desc'][]
   pagination?: { limit: number; offset?: number }
-  include?: { comparisons?: { mode: string }; time_labels?: boolean; total_rows?: boolean }
+  include?: { comparisons?: { mode: string; date_range?: [string, string] }; time_labels?: boolean; total_rows?: boolean }
 }
 export interface Comparison { dimensions: string[]; metrics: number[]; change: number[] }
 export interface Row { metrics: number[]; dimensions: string[]; comparison?: Comparison }

@@ -51,8 +51,9 @@ export function Dashboard({ domain, share }: { domain: string; share?: ShareView
     return () => clearInterval(timer)
   }, [realtime])
 
-  const topLoad = useLoad(site ? baseKey : null, async (signal) => {
-    const r = await api.query({ ...base, metrics: st.topMetrics, include: { comparisons: { mode: 'previous_period' } } }, signal)
+  const cmp = st.comparison(state)
+  const topLoad = useLoad(site ? JSON.stringify([baseKey, cmp]) : null, async (signal) => {
+    const r = await api.query({ ...base, metrics: st.topMetrics, include: { comparisons: cmp } }, signal)
     const row = r.results[0]
     let everVisited = true
     if ((!row || row.metrics[0] === 0) && !state.filters.length) {
@@ -64,7 +65,7 @@ export function Dashboard({ domain, share }: { domain: string; share?: ShareView
       changes: row && row.comparison ? row.comparison.change : st.topMetrics.map(() => null),
       range: r.query.date_range, previous: r.query.comparison_date_range, everVisited,
     } as Top
-  }, realtime ? JSON.stringify(base) : undefined)
+  }, realtime ? JSON.stringify([base, cmp]) : undefined)
   const top = topLoad.data
 
   const interval = st.interval(state)
@@ -139,13 +140,14 @@ export function Dashboard({ domain, share }: { domain: string; share?: ShareView
       <ul class="chips" aria-label={t.filters}>
         <li><FilterDialog domain={domain} base={base} state={state} onAdd={addFilter} /></li>
         {state.filters.map(([op, dim, values], i) => {
-          const label = `${t.dimensions[dim] || dim} ${t.ops[op]} ${filterLabel(dim, values[0])}`
+          const shown = values.map((v) => filterLabel(dim, v)).join(t.or)
+          const label = `${t.dimensions[dim] || dim} ${t.ops[op]} ${shown}`
           return (
-            <li class="chip" key={dim} data-filter={`${dim}|${values[0]}`} data-op={op}>
+            <li class="chip" key={dim} data-filter={`${dim}|${values.join('|')}`} data-op={op}>
               <span>{t.dimensions[dim] || dim}{' '}
                 <button type="button" class="op" title={t.negate(label)} aria-label={t.negate(label)}
                   onClick={() => go({ ...state, filters: state.filters.map((f, j) => (j === i ? [st.negated(f[0]), f[1], f[2]] : f)) })}>{t.ops[op]}</button>
-                {' '}<strong>{filterLabel(dim, values[0])}</strong></span>
+                {' '}<strong>{shown}</strong></span>
               <button type="button" aria-label={t.removeFilter(label)} onClick={() => removeFilter(i)}>×</button>
             </li>
           )
@@ -178,10 +180,7 @@ export function Dashboard({ domain, share }: { domain: string; share?: ShareView
       </section>
       {realtime ? <p class="card muted realtime-note">{t.realtimeNote}</p> : <section class="card chart-card">
         <div class="chart-head">
-          <label class="compare">
-            <input type="checkbox" checked={state.compare} onChange={(e) => go({ ...state, compare: e.currentTarget.checked })} />
-            {t.comparePrevious}
-          </label>
+          <CompareControl state={state} onChange={go} />
           <div class="segmented" role="group" aria-label={t.interval}>
             {st.intervals(state).slice().sort((a, b) => ['hour', 'day', 'week', 'month'].indexOf(a) - ['hour', 'day', 'week', 'month'].indexOf(b)).map((iv) => (
               <button type="button" key={iv} aria-pressed={iv === interval} class={iv === interval ? 'active' : ''}
@@ -205,6 +204,37 @@ export function Dashboard({ domain, share }: { domain: string; share?: ShareView
       <p class="shortcuts muted">{t.shortcuts}</p>
       <p class="shortcuts muted">{t.geoAttribution} <a href="https://lite.ip2location.com" rel="noopener">{t.geoLicence}</a></p>
     </main>
+  )
+}
+
+// CompareControl picks what the chart and the top stats compare with:
+// nothing, the previous period, the same period a year before, or any
+// range of dates.
+function CompareControl({ state, onChange }: { state: st.State; onChange: (s: st.State) => void }) {
+  const [mode, setMode] = useState(state.compare)
+  const [from, setFrom] = useState(state.cfrom)
+  const [to, setTo] = useState(state.cto)
+  useEffect(() => { setMode(state.compare); setFrom(state.cfrom); setTo(state.cto) }, [state.compare, state.cfrom, state.cto])
+  const today = isoDate(new Date())
+  return (
+    <div class="compare">
+      <label>{t.compareWith}{' '}
+        <select name="compare" value={mode} onChange={(e) => {
+          const m = e.currentTarget.value
+          setMode(m)
+          if (m !== 'custom') onChange({ ...state, compare: m, cfrom: '', cto: '' })
+        }}>
+          {['', 'previous', 'year', 'custom'].map((m) => <option key={m} value={m}>{t.compareModes[m]}</option>)}
+        </select>
+      </label>
+      {mode === 'custom' && (
+        <form class="custom-range" onSubmit={(e) => { e.preventDefault(); if (from && to && from <= to) onChange({ ...state, compare: 'custom', cfrom: from, cto: to }) }}>
+          <label>{t.from} <input type="date" name="cfrom" value={from} max={today} required onInput={(e) => setFrom(e.currentTarget.value)} /></label>
+          <label>{t.to} <input type="date" name="cto" value={to} min={from} max={today} required onInput={(e) => setTo(e.currentTarget.value)} /></label>
+          <button type="submit" class="button secondary small">{t.apply}</button>
+        </form>
+      )}
+    </div>
   )
 }
 

@@ -24,6 +24,7 @@ export function FilterDialog({ domain, base, state, onAdd }: {
   const [dim, setDim] = useState(dims[0])
   const [op, setOp] = useState('is')
   const [value, setValue] = useState('')
+  const [values, setValues] = useState<string[]>([]) // chosen before the one being typed
   const dialog = useRef<HTMLDialogElement>(null)
   useEffect(() => {
     const d = dialog.current
@@ -38,13 +39,16 @@ export function FilterDialog({ domain, base, state, onAdd }: {
     ...(others.length ? { filters: others } : {}), order_by: [['visitors', 'desc']], pagination: { limit: 25 },
   }, signal))
   const ops = dim === 'event:goal' ? st.filterOps.slice(0, 2) : st.filterOps
+  const all = [...new Set([...values, value.trim()].filter(Boolean))]
   const submit = (e: Event) => {
     e.preventDefault()
-    if (!value) return
-    onAdd([ops.includes(op) ? op : 'is', dim, [value]])
+    if (!all.length) return
+    onAdd([ops.includes(op) ? op : 'is', dim, all])
     setOpen(false)
     setValue('')
+    setValues([])
   }
+  const addValue = () => { if (value.trim()) { setValues(all); setValue('') } }
   return (
     <>
       <button type="button" class="button secondary small" onClick={() => setOpen(true)}>+ {t.addFilter}</button>
@@ -53,7 +57,7 @@ export function FilterDialog({ domain, base, state, onAdd }: {
           <form onSubmit={submit}>
             <h2 id="filter-title">{t.filterTitle}</h2>
             <label class="field"><span class="field-label">{t.dimension}</span>
-              <select name="dimension" value={dim} onChange={(e) => { setDim(e.currentTarget.value); setValue('') }}>
+              <select name="dimension" value={dim} onChange={(e) => { setDim(e.currentTarget.value); setValue(''); setValues([]) }}>
                 {dims.map((d) => <option key={d} value={d}>{t.dimensions[d]}</option>)}
               </select>
             </label>
@@ -62,14 +66,24 @@ export function FilterDialog({ domain, base, state, onAdd }: {
                 {ops.map((o) => <option key={o} value={o}>{t.ops[o]}</option>)}
               </select>
             </label>
+            {values.length > 0 && (
+              <ul class="chips values" aria-label={t.valuesChosen}>
+                {values.map((v) => (
+                  <li class="chip" key={v} data-value={v}><span>{filterLabel(dim, v)}</span>
+                    <button type="button" aria-label={t.removeValue(v)} onClick={() => setValues(values.filter((x) => x !== v))}>×</button></li>
+                ))}
+              </ul>
+            )}
             <label class="field"><span class="field-label">{t.value}</span>
-              <input name="value" list="filter-values" required autocomplete="off" value={value} onInput={(e) => setValue(e.currentTarget.value)} />
+              <input name="value" list="filter-values" required={values.length === 0} autocomplete="off" value={value} onInput={(e) => setValue(e.currentTarget.value)}
+              />
               <datalist id="filter-values">
                 {(suggestions.data?.results || []).filter((r) => r.dimensions[0]).map((r) => (
                   <option key={r.dimensions[0]} value={r.dimensions[0]}>{filterLabel(dim, r.dimensions[0])}</option>
                 ))}
               </datalist>
             </label>
+            <button type="button" class="link add-value" disabled={!value.trim()} onClick={addValue}>+ {t.addValue}</button>
             <div class="actions">
               <button type="submit" class="button">{t.applyFilter}</button>
               <button type="button" class="button secondary" onClick={() => setOpen(false)}>{t.cancel}</button>

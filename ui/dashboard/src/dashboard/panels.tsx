@@ -39,7 +39,7 @@ export function Panel({ group, base, version, keep, state, onTab, onFilter }: {
   const prefix = parent ? (state.filters.find((f) => f[1] === parent.filter)?.[2][0] || '') + ' ' : ''
 
   const max = rows && rows.length ? Math.max(...rows.map((r) => r.metrics[0])) : 1
-  const filtered = new Set(state.filters.filter((f) => f[1] === tab.filter).map((f) => f[2][0]))
+  const filtered = new Set(state.filters.filter((f) => f[1] === tab.filter && f[0] === 'is').flatMap((f) => f[2]))
   return (
     <section class="panel" data-panel={group} aria-labelledby={`panel-${group}`}>
       <div class="panel-head">

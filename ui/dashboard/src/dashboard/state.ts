@@ -14,7 +14,9 @@ export interface State {
   filters: Filter[]
   metric: string
   interval: string // "" = picked from the range
-  compare: boolean
+  compare: string // "" none, "previous", "year" (year over year) or "custom"
+  cfrom: string // custom comparison range, ISO dates
+  cto: string
   tabs: Record<string, string>
 }
 
@@ -38,9 +40,13 @@ export function parse(params: URLSearchParams): State {
   if (period !== 'custom' && !(periods as readonly string[]).includes(period)) period = '30d'
   const filters: Filter[] = []
   for (const f of params.getAll('f')) {
-    const [op, dim, ...rest] = f.split('|')
-    if (filterOps.includes(op) && dim && rest.length) filters.push([op, dim, [rest.join('|')]])
+    const [op, dim, ...rest] = splitValues(f)
+    if (filterOps.includes(op) && dim && rest.length) filters.push([op, dim, rest])
   }
+  let compare = params.get('compare') || ''
+  const cfrom = params.get('cfrom') || '', cto = params.get('cto') || ''
+  if (compare === 'custom' && !(dateRe.test(cfrom) && dateRe.test(cto) && cfrom <= cto)) compare = ''
+  if (!['previous', 'year', 'custom'].includes(compare)) compare = ''
   const metric = params.get('metric') || 'visitors'
   const tabs: Record<string, string> = {}
   for (const g of tabGroups) tabs[g] = params.get(g) || ''
@@ -48,7 +54,7 @@ export function parse(params: URLSearchParams): State {
     period, from: period === 'custom' ? from : '', to: period === 'custom' ? to : '', filters,
     metric: topMetrics.includes(metric) ? metric : 'visitors',
     interval: ['hour', 'day', 'week', 'month'].includes(params.get('interval') || '') ? params.get('interval')! : '',
-    compare: params.get('compare') === 'previous', tabs,
+    compare, cfrom: compare === 'custom' ? cfrom : '', cto: compare === 'custom' ? cto : '', tabs,
   }
 }
 
@@ -56,10 +62,11 @@ export function href(domain: string, s: State): string {
   const p = new URLSearchParams()
   if (s.period !== '30d') p.set('period', s.period)
   if (s.period === 'custom') { p.set('from', s.from); p.set('to', s.to) }
-  for (const [op, dim, values] of s.filters) p.append('f', `${op}|${dim}|${values[0]}`)
+  for (const [op, dim, values] of s.filters) p.append('f', [op, dim, ...values.map((v) => v.replace(/[\\|]/g, '\\$&'))].join('|'))
   if (s.metric !== 'visitors') p.set('metric', s.metric)
   if (s.interval) p.set('interval', s.interval)
-  if (s.compare) p.set('compare', 'previous')
+  if (s.compare) p.set('compare', s.compare)
+  if (s.compare === 'custom') { p.set('cfrom', s.cfrom); p.set('cto', s.cto) }
   for (const g of tabGroups) if (s.tabs[g]) p.set(g, s.tabs[g])
   const q = p.toString()
   return '/' + encodeURIComponent(domain) + (q ? '?' + q : '')
@@ -71,6 +78,27 @@ export function shareHref(root: string, keep: string, s: State): string {
   const h = href('', s).slice(1)
   const q = [h.startsWith('?') ? h.slice(1) : '', keep].filter(Boolean).join('&')
   return root + (q ? '?' + q : '')
+}
+
+// splitValues splits a filter of the URL at each | not escaped by a
+// backslash (values may hold | and \ themselves).
+function splitValues(f: string): string[] {
+  const out: string[] = []
+  let cur = ''
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === '\\' && i + 1 < f.length) cur += f[++i]
+    else if (f[i] === '|') { out.push(cur); cur = '' } else cur += f[i]
+  }
+  out.push(cur)
+  return out
+}
+
+// comparison is the API's comparison for the state's mode; the top stats
+// compare with the previous period when no mode is chosen.
+export function comparison(s: State): { mode: string; date_range?: [string, string] } {
+  if (s.compare === 'year') return { mode: 'year_over_year' }
+  if (s.compare === 'custom') return { mode: 'custom', date_range: [s.cfrom, s.cto] }
+  return { mode: 'previous_period' }
 }
 
 export function dateRange(s: State): string | [string, string] {
