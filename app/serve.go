@@ -281,6 +281,7 @@ func (a *App) WebDeps(assets fs.FS) (web.Deps, error) {
 		Version:        a.Version,
 		Backup:         backupHandler{a},
 		Mail:           a.Mail,
+		Teams:          a.DB,
 		MailConfigured: a.MailConfigured,
 		SharedLinks:    a.DB,
 		AccountMail:    a.DB,

@@ -25,6 +25,10 @@ type Client struct {
 	IP        netip.Addr
 	UserAgent string
 	Time      time.Time
+	// Admit, when set, is asked about each site the request names once it
+	// is looked up (rate limits, blocked accounts, a key's rights); an
+	// error refuses the whole request and Ingest returns it as is.
+	Admit func(site store.Site) error
 }
 
 // codeUnknownSite is the InputError code for a domain nobody registered.
@@ -112,6 +116,12 @@ func (in *Ingester) events(ctx context.Context, req Request, c Client) ([]store.
 		}
 		if err != nil {
 			return nil, fmt.Errorf("ingest: look up site %q: %w", d, err)
+		}
+		if c.Admit != nil {
+			if err := c.Admit(site); err != nil {
+				in.metrics.dropped("refused")
+				return nil, err
+			}
 		}
 		sites = append(sites, site)
 	}

@@ -42,7 +42,8 @@ type accountOptions struct {
 	log          io.Writer // where the handler logs; default nowhere
 	// mail, when set, sends account mail through an outbox to this SMTP
 	// server (accountmail_test.go).
-	mail *mailtest.Server
+	mail     *mailtest.Server
+	teamMail mail.Mailer // where invitations go; default none
 }
 
 func newAccountTest(t testing.TB, o accountOptions) *accountTest {
@@ -68,6 +69,7 @@ func newAccountTest(t testing.TB, o accountOptions) *accountTest {
 		Accounts:     db,
 		Sites:        db,
 		SharedLinks:  db,
+		Teams:        db,
 		SecretKey:    testSecret,
 		BaseURL:      o.baseURL,
 		Registration: o.registration,
@@ -83,6 +85,9 @@ func newAccountTest(t testing.TB, o accountOptions) *accountTest {
 	if o.mail != nil {
 		at.outbox = testOutbox(t, db, o.mail)
 		d.Mail, d.AccountMail, d.MailConfigured = at.outbox, db, true
+	}
+	if o.teamMail != nil {
+		d.Mail = o.teamMail
 	}
 	at.h = New(d)
 	return at

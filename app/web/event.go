@@ -2,9 +2,11 @@ package web
 
 import (
 	"errors"
+	"github.com/footfallhq/footfall/app/access"
 	"io"
 	"net/http"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/footfallhq/footfall/app/ingest"
@@ -13,11 +15,19 @@ import (
 )
 
 type eventHandler struct {
-	ingester Ingester
+	ingester  Ingester
+	siteLimit *siteLimiter
+	// auth and access serve server-side senders (see post); auth nil: a
+	// Bearer key is ignored.
+	auth   *authenticator
+	access access.Checker
 }
 
 // post is POST /api/event. Trackers run on other origins, so CORS is open;
-// no credentials are involved.
+// no credentials are involved. A server sending events for its visitors
+// authenticates with an API key of scope events:write, on sites where the
+// key's user is an editor or more: its X-Forwarded-For (first address)
+// and User-Agent are then taken as the visitor's.
 func (h *eventHandler) post(c echo.Context) error {
 	setCORS(c)
 	body, err := readBody(c, ingest.MaxBodyBytes)
@@ -25,10 +35,35 @@ func (h *eventHandler) post(c echo.Context) error {
 		return err
 	}
 	ip, _ := netip.ParseAddr(c.RealIP())
+	admit := func(s store.Site) error { return h.siteLimit.allow(c, s) }
+	if h.auth != nil && c.Request().Header.Get("Authorization") != "" {
+		user, err := h.auth.user(c)
+		if err != nil {
+			return err
+		}
+		if err := requireScope(c, store.ScopeEventsWrite); err != nil {
+			return err
+		}
+		if fwd, _, _ := strings.Cut(c.Request().Header.Get("X-Forwarded-For"), ","); fwd != "" {
+			a, err := netip.ParseAddr(strings.TrimSpace(fwd))
+			if err != nil {
+				return apiError(http.StatusBadRequest, "invalid_forwarded_for", "X-Forwarded-For must start with the visitor's IP address")
+			}
+			ip = a
+		}
+		admit = func(s store.Site) error {
+			err := h.access.Site(c.Request().Context(), user, s, access.EditGoals)
+			if err := accessError(err, apiError(http.StatusNotFound, "unknown_site", "this API key's user may not send events for "+s.Domain)); err != nil {
+				return err
+			}
+			return h.siteLimit.allow(c, s)
+		}
+	}
 	err = h.ingester.Ingest(c.Request().Context(), body, ingest.Client{
 		IP:        ip,
 		UserAgent: c.Request().UserAgent(),
 		Time:      time.Now(),
+		Admit:     admit,
 	})
 	var inputErr *ingest.InputError
 	switch {

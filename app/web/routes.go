@@ -6,21 +6,24 @@ import (
 	"time"
 
 	"github.com/footfallhq/footfall/store"
+	"github.com/footfallhq/footfall/store/memory"
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // routes is the whole public route table.
 func routes(e *echo.Echo, d Deps) {
-	ev := &eventHandler{ingester: d.Ingester}
-	e.POST("/api/event", ev.post)
-	e.OPTIONS("/api/event", ev.preflight)
+	e.Use(rateLimits(d, memory.NewLimiter()))
 
 	au := &authenticator{creds: d.Credentials, accounts: d.Accounts, logger: d.Logger, adminTOTP: d.AdminTOTP}
 	if d.APIRateLimit > 0 && d.Limiter != nil {
 		au.limiter = d.Limiter
 		au.limit = store.Limit{Rate: d.APIRateLimit, Period: time.Hour, Burst: d.APIRateLimit}
 	}
+	ev := &eventHandler{ingester: d.Ingester, siteLimit: newSiteLimiter(), auth: au, access: siteAccess(d)}
+	e.POST("/api/event", ev.post)
+	e.OPTIONS("/api/event", ev.preflight)
+
 	if d.Accounts != nil {
 		ac := newAccountHandler(d, au)
 		e.GET("/api/auth/me", ac.me)
@@ -40,6 +43,8 @@ func routes(e *echo.Echo, d Deps) {
 		e.POST("/api/auth/totp/disable", ac.totpDisable)
 		accountMailRoutes(e, ac)
 	}
+
+	teamRoutes(e, d, au)
 
 	st := &statsHandler{stats: d.Stats, auth: au, access: siteAccess(d)}
 	e.POST("/api/v2/query", st.query)

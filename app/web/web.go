@@ -83,6 +83,10 @@ type Deps struct {
 	// AccountMail stores verification and reset tokens and known devices;
 	// with Mail it turns on /api/auth/verify… and /api/auth/password-reset….
 	AccountMail store.AccountMail
+
+	// Teams serves accounts, members and invitations (/api/accounts…,
+	// /api/auth/invitations/accept); nil = none.
+	Teams TeamStore
 }
 
 // New returns the public HTTP handler.
