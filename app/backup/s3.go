@@ -116,11 +116,11 @@ func OpenS3(ctx context.Context, rawURL string, o S3Options) (*S3, error) {
 	// A one-key listing proves all three: the endpoint answers, the
 	// credentials are accepted, the bucket exists and may be listed (which
 	// restore and retention need).
-	for obj := range s.client.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: s.prefix, MaxKeys: 1}) {
-		if obj.Err != nil {
-			return nil, s.explain("connect to", obj.Err)
-		}
-		break
+	// The first item is enough; cancelling stops the lister's goroutine.
+	lctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if obj, ok := <-s.client.ListObjects(lctx, s.bucket, minio.ListObjectsOptions{Prefix: s.prefix, MaxKeys: 1}); ok && obj.Err != nil {
+		return nil, s.explain("connect to", obj.Err)
 	}
 	return s, nil
 }
