@@ -43,8 +43,8 @@ type Config struct {
 	Registration string `env:"FOOTFALL_REGISTRATION" def:"invite" help:"who may sign up at /api/auth/signup: open, invite (invitations only) or closed; the owner is always created through the first-run setup"`
 	AdminTOTP    string `env:"FOOTFALL_ADMIN_2FA" def:"optional" help:"required: administrators use nothing but their account settings (and their API keys do not work) until they turn on two-factor sign-in; optional: each user decides"`
 
-	SMTPURL  string `env:"FOOTFALL_SMTP_URL" secret:"url" help:"smtp://user:pass@host:587 (default: mail is logged, not sent)"`
-	MailFrom string `env:"FOOTFALL_MAIL_FROM" help:"sender address of outgoing mail"`
+	SMTPURL  string `env:"FOOTFALL_SMTP_URL" secret:"url" help:"smtp://user:pass@host:587 (STARTTLS; required unless the host is local or ?tls=none|opportunistic) or smtps://user:pass@host:465 (default: mail is logged, not sent)"`
+	MailFrom string `env:"FOOTFALL_MAIL_FROM" help:"sender of outgoing mail, e.g. Footfall <stats@example.com> (default: footfall@ the host of FOOTFALL_BASE_URL)"`
 
 	TrustedProxies string `env:"FOOTFALL_TRUSTED_PROXIES" def:"127.0.0.0/8,::1/128" help:"comma-separated CIDRs whose X-Forwarded-For / CF-Connecting-IP are believed"`
 	GeoIPPath      string `env:"FOOTFALL_GEOIP_PATH" help:"an operator-supplied MMDB (e.g. GeoLite2-City) for region and city (default: shipped country database)"`
