@@ -41,7 +41,7 @@ func (s *Store) Append(ctx context.Context, events []store.Event) error {
 		return nil
 	}
 	if err := s.append(ctx, events); err != nil {
-		return fmt.Errorf("clickhouse: append %d events: %w", len(events), err)
+		return fmt.Errorf("clickhouse: append %d events: %w", len(events), unavailable(err))
 	}
 	return nil
 }
@@ -223,7 +223,7 @@ func (s *Store) Count(ctx context.Context, siteID int64, from, to time.Time) (in
 	}
 	var n uint64
 	if err := s.conn.QueryRow(ctx, query).Scan(&n); err != nil {
-		return 0, fmt.Errorf("clickhouse: count events of site %d: %w", siteID, err)
+		return 0, fmt.Errorf("clickhouse: count events of site %d: %w", siteID, unavailable(err))
 	}
 	return int64(n), nil
 }

@@ -18,9 +18,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/url"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	ch "github.com/ClickHouse/clickhouse-go/v2"
@@ -134,7 +137,7 @@ func (s *Store) Close() error {
 // Ping reports whether the server answers.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.conn.Ping(ctx); err != nil {
-		return fmt.Errorf("clickhouse: ping: %w", err)
+		return fmt.Errorf("clickhouse: ping: %w", unavailable(err))
 	}
 	return nil
 }
@@ -163,4 +166,24 @@ func redact(raw string) string {
 		s = u.Redacted()
 	}
 	return strings.TrimSpace(s)
+}
+
+// unavailable marks err with store.ErrUnavailable when it says the server
+// could not be reached or the connection broke, rather than that the SQL
+// was wrong: callers answer 503 and retry, not 500.
+func unavailable(err error) error {
+	if err == nil || errors.Is(err, store.ErrUnavailable) {
+		return err
+	}
+	var netErr net.Error
+	var exc *ch.Exception
+	switch {
+	case errors.As(err, &exc):
+		return err // the server answered: a real error
+	case errors.As(err, &netErr), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),
+		errors.Is(err, ch.ErrAcquireConnTimeout):
+		return fmt.Errorf("%w: %w", store.ErrUnavailable, err)
+	}
+	return err
 }

@@ -20,7 +20,7 @@ func (s *Store) Query(ctx context.Context, q store.Query) (store.Result, error) 
 	}
 	rows, err := s.conn.Query(ctx, c.sql)
 	if err != nil {
-		return store.Result{}, fmt.Errorf("clickhouse: query: %w", err)
+		return store.Result{}, fmt.Errorf("clickhouse: query: %w", unavailable(err))
 	}
 	defer rows.Close()
 	nd, nm := len(q.Dimensions), len(q.Metrics)
@@ -36,7 +36,7 @@ func (s *Store) Query(ctx context.Context, q store.Query) (store.Result, error) 
 	}
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
-			return store.Result{}, fmt.Errorf("clickhouse: query: %w", err)
+			return store.Result{}, fmt.Errorf("clickhouse: query: %w", unavailable(err))
 		}
 		r := store.Row{Dimensions: make([]string, nd), Metrics: make([]float64, nm)}
 		copy(r.Dimensions, strs)
@@ -46,7 +46,7 @@ func (s *Store) Query(ctx context.Context, q store.Query) (store.Result, error) 
 		res.Rows = append(res.Rows, r)
 	}
 	if err := rows.Err(); err != nil {
-		return store.Result{}, fmt.Errorf("clickhouse: query: %w", err)
+		return store.Result{}, fmt.Errorf("clickhouse: query: %w", unavailable(err))
 	}
 	switch {
 	case !c.grouped:
@@ -76,7 +76,7 @@ func (s *Store) Funnel(ctx context.Context, q store.FunnelQuery) ([]int64, error
 	for i, stmt := range stmts {
 		var n uint64
 		if err := s.conn.QueryRow(ctx, stmt).Scan(&n); err != nil {
-			return nil, fmt.Errorf("clickhouse: funnel step %d: %w", i+1, err)
+			return nil, fmt.Errorf("clickhouse: funnel step %d: %w", i+1, unavailable(err))
 		}
 		out[i] = int64(n)
 		if n == 0 {
