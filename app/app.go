@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/footfallhq/footfall/app/billing"
 	"github.com/footfallhq/footfall/app/config"
 	"github.com/footfallhq/footfall/app/enrich"
 	"github.com/footfallhq/footfall/app/geo"
@@ -52,6 +53,8 @@ type App struct {
 	Sessions *visitor.Sessions
 	Metrics  *ingest.Metrics
 	Stats    *query.Service
+	// Billing is plans, limits and Stripe (active in saas mode only).
+	Billing *billing.Service
 	// Scheduler runs the jobs once Serve started it (nil before).
 	Scheduler *jobs.Scheduler
 
@@ -207,6 +210,9 @@ func (a *App) OpenEvents(ctx context.Context) error {
 			}, func() float64 { return float64(q.Stats().Bytes) }),
 		)
 	}
+	if err := a.openBilling(); err != nil {
+		return err
+	}
 	a.Ingester = ingest.New(ingest.Config{
 		Sites:    a.Sites,
 		UA:       a.UA,
@@ -215,6 +221,8 @@ func (a *App) OpenEvents(ctx context.Context) error {
 		Sessions: a.Sessions,
 		Queue:    a.Queue,
 		Metrics:  a.Metrics,
+		// Read at call time: tests replace a.Billing.
+		Paused: func(ctx context.Context, siteID int64) bool { return a.Billing.Paused(ctx, siteID) },
 	})
 	a.Stats = &query.Service{
 		Sites: a.DB, Events: a.Events, Cache: query.NewCache(queryCacheSize),

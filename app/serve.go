@@ -229,6 +229,12 @@ func (a *App) jobs() []jobs.Job {
 			}})
 	}
 	list = append(list, a.alertJobs()...)
+	if a.Config.SaaS() {
+		// Usage per account and billing period, and the capacity policy
+		// (grace, pause, restore) that follows from it.
+		list = append(list, jobs.Job{Name: "usage_metering", Schedule: jobs.Every(15 * time.Minute), Timeout: 10 * time.Minute,
+			LateAfter: time.Hour, AtStart: true, Run: func(ctx context.Context) error { return a.Billing.Meter(ctx) }})
+	}
 	if a.Config.BackupDir != "" {
 		// 03:00 UTC: after midnight's salt rotation, before most of Europe
 		// and the Americas are busy.
@@ -291,6 +297,9 @@ func (a *App) WebDeps(assets fs.FS) (web.Deps, error) {
 			}
 			return a.Scheduler.Status(ctx)
 		},
+
+		// Plans, Checkout, usage and Stripe's webhooks (hosted mode).
+		Billing: a.Billing,
 	}, nil
 }
 

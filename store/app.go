@@ -262,6 +262,9 @@ type App interface {
 	Outbox
 	AccountMail
 
+	// Billing: plans, Stripe state, usage (hosted mode; store/billing.go).
+	Billing
+
 	// Ping reports whether the database is reachable.
 	Ping(ctx context.Context) error
 	Close() error

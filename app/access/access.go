@@ -27,12 +27,13 @@ const (
 	ManageKeys                      // the account's integrations and keys
 	DeleteAccount                   // the account and everything in it
 	TransferOwnership               // hand the owner role to another member
+	ManageBilling                   // plan, Checkout, the billing portal (hosted mode)
 )
 
 var actionNames = map[Action]string{
 	ReadStats: "read stats", EditGoals: "edit goals and funnels", ManageSite: "manage sites",
 	ManageMembers: "manage members", ManageKeys: "manage keys", DeleteAccount: "delete the account",
-	TransferOwnership: "transfer ownership",
+	TransferOwnership: "transfer ownership", ManageBilling: "manage billing",
 }
 
 func (a Action) String() string { return actionNames[a] }
@@ -46,6 +47,7 @@ var minRole = map[Action]store.Role{
 	ManageKeys:        store.RoleAdmin,
 	DeleteAccount:     store.RoleOwner,
 	TransferOwnership: store.RoleOwner,
+	ManageBilling:     store.RoleAdmin,
 }
 
 // Allows reports whether role may do act. An unknown role or action

@@ -13,8 +13,8 @@ func TestAllows(t *testing.T) {
 	want := map[store.Role][]Action{
 		store.RoleViewer: {ReadStats},
 		store.RoleEditor: {ReadStats, EditGoals},
-		store.RoleAdmin:  {ReadStats, EditGoals, ManageSite, ManageMembers, ManageKeys},
-		store.RoleOwner:  {ReadStats, EditGoals, ManageSite, ManageMembers, ManageKeys, DeleteAccount, TransferOwnership},
+		store.RoleAdmin:  {ReadStats, EditGoals, ManageSite, ManageMembers, ManageKeys, ManageBilling},
+		store.RoleOwner:  {ReadStats, EditGoals, ManageSite, ManageMembers, ManageKeys, DeleteAccount, TransferOwnership, ManageBilling},
 		"":               {},
 		"root":           {},
 	}
@@ -23,7 +23,7 @@ func TestAllows(t *testing.T) {
 		for _, a := range acts {
 			allowed[a] = true
 		}
-		for a := ReadStats; a <= TransferOwnership; a++ {
+		for a := ReadStats; a <= ManageBilling; a++ {
 			if got := Allows(role, a); got != allowed[a] {
 				t.Errorf("Allows(%q, %s) = %v, want %v", role, a, got, allowed[a])
 			}

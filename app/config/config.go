@@ -52,6 +52,8 @@ type Config struct {
 	StripeSecretKey     string `env:"FOOTFALL_STRIPE_SECRET_KEY" secret:"yes" help:"Stripe API key (saas mode)"`
 	StripeWebhookSecret string `env:"FOOTFALL_STRIPE_WEBHOOK_SECRET" secret:"yes" help:"Stripe webhook signing secret"`
 	StripeAPIURL        string `env:"FOOTFALL_STRIPE_API_URL" help:"Stripe API base URL override (stripe-mock)"`
+	StripePrices        string `env:"FOOTFALL_STRIPE_PRICES" help:"Stripe price ids of the paid plans (saas mode): basic:month=price_...,basic:year=price_...,premium:month=...,premium:year=..."`
+	BillingGraceDays    int    `env:"FOOTFALL_BILLING_GRACE_DAYS" def:"7" help:"days an account over its plan's monthly events keeps ingesting before its sites' events are refused (saas mode)"`
 	SentryDSN           string `env:"FOOTFALL_SENTRY_DSN" secret:"url" help:"optional error reporting: errors logged at error level and recovered panics go to this Sentry (or GlitchTip) DSN, without IPs, cookies, headers or bodies"`
 	SentryEnvironment   string `env:"FOOTFALL_SENTRY_ENVIRONMENT" def:"production" help:"the environment Sentry files reports under"`
 

@@ -105,6 +105,9 @@ func (c Config) Validate() error {
 	default:
 		bad("FOOTFALL_LOG_LEVEL %q must be debug, info, warn or error", c.LogLevel)
 	}
+	if c.BillingGraceDays < 0 {
+		bad("FOOTFALL_BILLING_GRACE_DAYS must be 0 or more")
+	}
 	if c.RetentionDays < 0 {
 		bad("FOOTFALL_RETENTION_DAYS must not be negative")
 	}

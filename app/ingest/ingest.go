@@ -43,7 +43,13 @@ type Ingester struct {
 	sessions *visitor.Sessions
 	queue    store.Queue
 	metrics  *Metrics
+	paused   func(ctx context.Context, siteID int64) bool
 }
+
+// ErrPaused is returned for events of sites whose account is over its
+// plan's limit past the grace period (hosted mode): the handler answers
+// 402. Nothing is stored; nothing stored before is touched.
+var ErrPaused = errors.New("this site's account is over its plan's monthly events: new events are not being counted until it upgrades or the period ends")
 
 // Config wires an Ingester.
 type Config struct {
@@ -54,13 +60,16 @@ type Config struct {
 	Sessions *visitor.Sessions
 	Queue    store.Queue
 	Metrics  *Metrics
+	// Paused reports whether a site's events are refused (app/billing's
+	// capacity policy); nil = never. It must be fast: it runs per event.
+	Paused func(ctx context.Context, siteID int64) bool
 }
 
 // New returns an Ingester.
 func New(c Config) *Ingester {
 	return &Ingester{
 		sites: c.Sites, ua: c.UA, geo: c.Geo, salts: c.Salts, sessions: c.Sessions,
-		queue: c.Queue, metrics: c.Metrics,
+		queue: c.Queue, metrics: c.Metrics, paused: c.Paused,
 	}
 }
 
@@ -109,6 +118,7 @@ func (in *Ingester) events(ctx context.Context, req Request, c Client) ([]store.
 		return nil, invalid("invalid_url", "%v", err)
 	}
 	var sites []store.Site
+	paused := false
 	for _, d := range enrich.Domains(req.Domain) {
 		site, err := in.sites.Get(ctx, d)
 		if errors.Is(err, store.ErrNotFound) {
@@ -123,7 +133,15 @@ func (in *Ingester) events(ctx context.Context, req Request, c Client) ([]store.
 				return nil, err
 			}
 		}
+		if in.paused != nil && in.paused(ctx, site.ID) {
+			paused = true
+			continue
+		}
 		sites = append(sites, site)
+	}
+	if len(sites) == 0 && paused {
+		in.metrics.dropped("paused")
+		return nil, ErrPaused
 	}
 	if len(sites) == 0 {
 		in.metrics.dropped("unknown_site")

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/footfallhq/footfall/app/auth"
+	"github.com/footfallhq/footfall/app/billing"
 	"github.com/footfallhq/footfall/app/mail"
 	"github.com/footfallhq/footfall/app/mail/mailtest"
 	"github.com/footfallhq/footfall/store"
@@ -77,6 +78,9 @@ func newAccountTest(t testing.TB, o accountOptions) *accountTest {
 		Registry:     prometheus.NewRegistry(),
 		// httptest's requests come from 192.0.2.1 (TEST-NET-1).
 		Locate: func(ip string) string { return map[string]string{"192.0.2.1": "Testville, ZZ"}[ip] },
+		// Billing on (no Stripe): its routes are in the table the route
+		// tests walk.
+		Billing: billing.New(billing.Config{Enabled: true, Store: db}),
 	}
 	if o.limited {
 		d.Limiter = memory.NewLimiter()

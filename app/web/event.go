@@ -71,6 +71,10 @@ func (h *eventHandler) post(c echo.Context) error {
 		return c.String(http.StatusAccepted, "ok")
 	case errors.As(err, &inputErr):
 		return apiError(http.StatusBadRequest, inputErr.Code, inputErr.Message)
+	case errors.Is(err, ingest.ErrPaused):
+		// 402: the account must pay (or wait for its next period); the
+		// tracker ignores answers, so visitors' pages are unaffected.
+		return apiError(http.StatusPaymentRequired, "over_quota", ingest.ErrPaused.Error())
 	case errors.Is(err, store.ErrFull):
 		return &Error{Status: http.StatusServiceUnavailable, Code: "queue_full",
 			Message: "the server is busy storing events; retry shortly", RetryAfter: 5}

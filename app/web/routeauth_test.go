@@ -29,6 +29,7 @@ var publicAPI = map[string]string{
 	"POST /api/auth/logout":  "ends the session if there is one",
 	// The emailed token is the credential; signed out, it signs up.
 	"POST /api/auth/invitations/accept": "joins an account through an invitation",
+	"GET /api/billing/plans":            "the plans on sale (hosted mode), for a pricing page",
 	// Shared dashboards: the secret link is the credential
 	// (TestSharedLinks in package app checks their gate and isolation).
 	"GET /api/share/:slug":         "a shared link's name, and its site once unlocked",
@@ -154,6 +155,21 @@ func TestRoutesIsolated(t *testing.T) {
 	} {
 		at.send(t, req(tc.method, tc.path, `{"password":"x"}`), &bob).want(t, "bob: "+tc.method+" "+tc.path, http.StatusNotFound, "share_not_found")
 	}
+	// Billing of alice's account: bob is no member (404), and no staff.
+	ms, err := at.db.UserMemberships(ctx, alice.ID)
+	if err != nil || len(ms) == 0 {
+		t.Fatalf("alice's accounts: %v, %v", ms, err)
+	}
+	billingPath := "/api/billing/accounts/" + strconv.FormatInt(ms[0].AccountID, 10)
+	for _, tc := range []struct{ method, path, code string }{
+		{"GET", billingPath, "account_not_found"},
+		{"POST", billingPath + "/checkout", "account_not_found"},
+		{"POST", billingPath + "/portal", "account_not_found"},
+	} {
+		at.send(t, req(tc.method, tc.path, `{"plan":"basic"}`), &bob).want(t, "bob: "+tc.method+" "+tc.path, http.StatusNotFound, tc.code)
+	}
+	adminPath := "/api/admin/billing/accounts/" + strconv.FormatInt(ms[0].AccountID, 10)
+	at.send(t, req("POST", adminPath, `{"override_events":1}`), &bob).want(t, "bob: POST "+adminPath, http.StatusForbidden, "forbidden")
 	if status, _ := at.me(t, &aliceBrowser); status != http.StatusOK {
 		t.Errorf("alice's session after bob's calls: GET /me = %d, want 200", status)
 	}

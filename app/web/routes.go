@@ -65,6 +65,7 @@ func routes(e *echo.Echo, d Deps) {
 	e.DELETE("/api/v1/sites/:site_id", si.delete)
 
 	alertRoutes(e, d, au, si)
+	billingRoutes(e, d, au)
 
 	jh := &jobsHandler{status: d.Jobs, auth: au}
 	e.GET("/api/admin/jobs", jh.list)

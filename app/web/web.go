@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/footfallhq/footfall/app/billing"
 	"github.com/footfallhq/footfall/app/ingest"
 	"github.com/footfallhq/footfall/app/jobs"
 	"github.com/footfallhq/footfall/app/mail"
@@ -87,6 +88,11 @@ type Deps struct {
 	// Teams serves accounts, members and invitations (/api/accounts…,
 	// /api/auth/invitations/accept); nil = none.
 	Teams TeamStore
+
+	// Billing serves plans, Checkout, the portal, usage and Stripe's
+	// webhooks (it answers "disabled" outside hosted mode); nil = no
+	// billing routes.
+	Billing *billing.Service
 }
 
 // New returns the public HTTP handler.

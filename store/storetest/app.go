@@ -61,6 +61,7 @@ func RunApp(t *testing.T, open func(t testing.TB) store.App) {
 		{"EmailVerified", appTestEmailVerified},
 		{"KnownDevices", appTestKnownDevices},
 		{"SharedLinks", appTestSharedLinks},
+		{"Billing", appTestBilling},
 
 		{"PutSalt", appTestPutSalt},
 		{"PutSaltConcurrent", appTestPutSaltConcurrent},

@@ -1,0 +1,90 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/footfallhq/footfall/app/billing"
+	"github.com/footfallhq/footfall/store"
+)
+
+// openBilling builds the billing service: active in saas mode only, where
+// it meters accounts, pauses and restores their ingestion and talks to
+// Stripe; in self-host mode every account is unlimited.
+func (a *App) openBilling() error {
+	cfg, err := a.BillingConfig()
+	if err != nil {
+		return err
+	}
+	a.Billing = billing.New(cfg)
+	return nil
+}
+
+// BillingConfig is the billing service's configuration from a.Config;
+// OpenEvents must have opened the events store.
+func (a *App) BillingConfig() (billing.Config, error) {
+	cfg := a.Config
+	prices, err := billing.ParsePrices(cfg.StripePrices)
+	if err != nil {
+		return billing.Config{}, fmt.Errorf("FOOTFALL_STRIPE_PRICES: %w", err)
+	}
+	return billing.Config{
+		Enabled:       cfg.SaaS(),
+		Store:         a.DB,
+		Directory:     directory{a.DB},
+		Events:        a.Events,
+		Mailer:        a.Mail,
+		Logger:        a.Logger.With("component", "billing"),
+		StripeKey:     cfg.StripeSecretKey,
+		StripeURL:     cfg.StripeAPIURL,
+		WebhookSecret: cfg.StripeWebhookSecret,
+		Prices:        prices,
+		BaseURL:       strings.TrimRight(cfg.BaseURL, "/"),
+		Grace:         time.Duration(cfg.BillingGraceDays) * 24 * time.Hour,
+	}, nil
+}
+
+// directory answers billing's questions about accounts from the app
+// store.
+type directory struct{ db store.App }
+
+func (d directory) AccountIDs(ctx context.Context) ([]int64, error) {
+	accounts, err := d.db.ListAccounts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int64, len(accounts))
+	for i, a := range accounts {
+		ids[i] = a.ID
+	}
+	return ids, nil
+}
+
+func (d directory) AccountSites(ctx context.Context, accountID int64) ([]int64, error) {
+	sites, err := d.db.AccountSites(ctx, accountID)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int64, len(sites))
+	for i, s := range sites {
+		ids[i] = s.ID
+	}
+	return ids, nil
+}
+
+// BillingContacts are the account's owner and admins.
+func (d directory) BillingContacts(ctx context.Context, accountID int64) ([]string, error) {
+	members, err := d.db.Members(ctx, accountID)
+	if err != nil {
+		return nil, err
+	}
+	var to []string
+	for _, m := range members {
+		if m.Role.AtLeast(store.RoleAdmin) && m.Email != "" {
+			to = append(to, m.Email)
+		}
+	}
+	return to, nil
+}
