@@ -202,11 +202,10 @@ func (h *billingHandler) staffChange(c echo.Context) error {
 	if !h.svc.Enabled() {
 		return errBillingDisabled
 	}
-	if !u.Admin {
-		return apiError(http.StatusForbidden, "forbidden", "only staff (admin users) may change an account's billing")
-	}
 	id, err := strconv.ParseInt(c.Param("account_id"), 10, 64)
-	if err != nil || id <= 0 {
+	// To anyone but staff, as to tenant isolation, the account is not
+	// there.
+	if !u.Admin || err != nil || id <= 0 {
 		return apiError(http.StatusNotFound, "account_not_found", "no account with id "+strconv.Quote(c.Param("account_id")))
 	}
 	var req struct {
