@@ -276,6 +276,7 @@ func (a *App) WebDeps(assets fs.FS) (web.Deps, error) {
 		Device:         a.describeDevice,
 		Locate:         a.locate,
 		Sites:          a.DB,
+		SiteEvents:     siteEvents(a.Events),
 		Ready:          a.Ready,
 		Assets:         assets,
 		TrustedProxies: proxies,
@@ -356,4 +357,15 @@ func redactURL(s string) string {
 		}
 	}
 	return s
+}
+
+// siteEvents is the events store's site deletion, or nil when the store
+// has none.
+func siteEvents(ev store.Events) interface {
+	DeleteSiteEvents(ctx context.Context, siteID int64) error
+} {
+	if d, ok := ev.(store.EventDeleter); ok {
+		return d
+	}
+	return nil
 }

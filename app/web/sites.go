@@ -54,6 +54,9 @@ const (
 // tenants track. API keys need the sites:admin scope.
 type sitesHandler struct {
 	db     SiteStore
+	events interface {
+		DeleteSiteEvents(ctx context.Context, siteID int64) error
+	}
 	access access.Checker
 	// authenticate resolves the request's API key or session to a user,
 	// as the stats API does (authenticator.user).
@@ -232,6 +235,14 @@ func (h *sitesHandler) delete(c echo.Context) error {
 	s, err := h.site(ctx, user, c.Param("site_id"), access.ManageSite)
 	if err != nil {
 		return err
+	}
+	// Events go first: if that fails the site stays, and deleting it
+	// again retries; the other way round its events would be left behind
+	// with no site to delete them through.
+	if h.events != nil {
+		if err := h.events.DeleteSiteEvents(ctx, s.ID); err != nil {
+			return fmt.Errorf("delete the events of site %d: %w", s.ID, err)
+		}
 	}
 	if err := h.db.DeleteSite(ctx, s.ID); errors.Is(err, store.ErrNotFound) {
 		return siteNotFound(c.Param("site_id")) // deleted meanwhile

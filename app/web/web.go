@@ -54,9 +54,14 @@ type Deps struct {
 	// the browser ("Firefox 140 on Linux") and where the address is
 	// ("Berlin, DE"; "" when unknown). nil: the User-Agent shortened, and
 	// no location. The address itself is never stored.
-	Device         func(userAgent string) string
-	Locate         func(ip string) string
-	Sites          SiteStore                       // the Sites API, /api/v1/sites…
+	Device func(userAgent string) string
+	Locate func(ip string) string
+	Sites  SiteStore // the Sites API, /api/v1/sites…
+	// SiteEvents, if not nil, removes a deleted site's events from the
+	// events store.
+	SiteEvents interface {
+		DeleteSiteEvents(ctx context.Context, siteID int64) error
+	}
 	Ready          func(ctx context.Context) error // nil error = ready
 	Assets         fs.FS                           // the embedded assets/ tree
 	TrustedProxies []netip.Prefix
