@@ -493,3 +493,42 @@ func (f FunnelQuery) Validate() error {
 	}
 	return Query{SiteID: f.SiteID, From: f.From, To: f.To, Filters: f.Filters, Goals: f.Goals, Metrics: []string{"visitors"}}.Validate()
 }
+
+// VisitLevel reports whether q only involves whole visits: dimensions and
+// filters on the attributes stamped on every event of a visit (and its
+// exit page), and metrics that count visits, visitors and their events.
+// Backends answer such a query from one row per visit, without joining
+// visits back to their events: the same answer, several times faster.
+func VisitLevel(q Query) bool {
+	for _, m := range q.Metrics {
+		if !slices.Contains(CountMetrics, m) && !slices.Contains(SessionMetrics, m) {
+			return false
+		}
+	}
+	for _, d := range q.Dimensions {
+		if !visitDimension(d) {
+			return false
+		}
+	}
+	var filters func(fs []Filter) bool
+	filters = func(fs []Filter) bool {
+		for _, f := range fs {
+			if f.Dimension != "" && !visitDimension(f.Dimension) {
+				return false
+			}
+			if !filters(f.Children) {
+				return false
+			}
+		}
+		return true
+	}
+	return filters(q.Filters)
+}
+
+func visitDimension(d string) bool {
+	if code, ok := NameDimensions[d]; ok {
+		d = code
+	}
+	_, plain := Dimensions[d]
+	return d == DimExitPage || (plain && strings.HasPrefix(d, "visit:"))
+}

@@ -94,7 +94,7 @@ func newCompiler(q store.Query) (*compiler, error) {
 
 // compile compiles q; see compiler for the parts.
 func compile(q store.Query) (compiled, error) {
-	if visitLevel(q) {
+	if store.VisitLevel(q) {
 		return compileVisits(q)
 	}
 	k, err := newCompiler(q)

@@ -9,45 +9,6 @@ import (
 	"github.com/footfallhq/footfall/store"
 )
 
-// visitLevel reports whether q only involves whole visits: dimensions and
-// filters on the attributes stamped on every event of a visit (and its
-// exit page), and metrics that count visits, visitors and their events.
-// Such a query is answered from one row per visit, without joining visits
-// back to their events.
-func visitLevel(q store.Query) bool {
-	for _, m := range q.Metrics {
-		if !slices.Contains(store.CountMetrics, m) && !slices.Contains(store.SessionMetrics, m) {
-			return false
-		}
-	}
-	for _, d := range q.Dimensions {
-		if !visitDimension(d) {
-			return false
-		}
-	}
-	var filters func(fs []store.Filter) bool
-	filters = func(fs []store.Filter) bool {
-		for _, f := range fs {
-			if f.Dimension != "" && !visitDimension(f.Dimension) {
-				return false
-			}
-			if !filters(f.Children) {
-				return false
-			}
-		}
-		return true
-	}
-	return filters(q.Filters)
-}
-
-func visitDimension(d string) bool {
-	if code, ok := store.NameDimensions[d]; ok {
-		d = code
-	}
-	_, plain := store.Dimensions[d]
-	return d == store.DimExitPage || (plain && strings.HasPrefix(d, "visit:"))
-}
-
 // compileVisits compiles a visit-level query: v holds one row per visit
 // with activity in range (its stamped attributes, counts, duration and
 // exit page), and groups are made of visits.

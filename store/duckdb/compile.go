@@ -106,7 +106,7 @@ func compile(q store.Query) (compiled, error) {
 			return compiled{}, fmt.Errorf("time zone %q: %w", q.TimeZone, err)
 		}
 	}
-	if visitLevel(q) {
+	if store.VisitLevel(q) {
 		return compileVisits(q)
 	}
 	var c compiled

@@ -207,7 +207,7 @@ func rollable(q store.Query) bool {
 	if len(q.Filters) > 0 || len(q.Dimensions) > 1 {
 		return false
 	}
-	return visitLevel(q) || eventRollable(q)
+	return store.VisitLevel(q) || eventRollable(q)
 }
 
 // eventRollable reports whether q is a breakdown by a rolled-up event
