@@ -77,23 +77,7 @@ func (a *App) Serve(ctx context.Context, assets fs.FS) error {
 		}
 	}
 
-	jobLog := a.Logger.With("component", "jobs")
-	var sched *jobs.Scheduler
-	if a.Shared != nil && a.Shared.Redis() {
-		// Replicas take a job's lock before each run: it runs on one.
-		sched, err = jobs.NewShared(jobLog, a.Shared.Locker, 30*time.Second, a.jobs()...)
-	} else {
-		sched, err = jobs.New(jobLog, a.jobs()...)
-	}
-	if err == nil {
-		err = sched.Observe(a.DB, a.Registry)
-	}
-	if err == nil && a.Config.JobHeartbeatURL != "" {
-		var beat *jobs.Heartbeat
-		if beat, err = jobs.ParseHeartbeat(a.Config.JobHeartbeatURL); err == nil {
-			sched.Ping(beat)
-		}
-	}
+	sched, err := a.NewScheduler()
 	if err == nil && a.Shared.Broadcast != nil {
 		// Other replicas' batches must reach this cache too.
 		err = a.Stats.Cache.Share(ctx, a.Shared.Broadcast, a.Logger)
@@ -188,6 +172,34 @@ func (a *App) Serve(ctx context.Context, assets fs.FS) error {
 	a.outbox.Wait()
 	a.Logger.Info("stopped", "queued_events_left", a.Queue.Depth())
 	return runErr
+}
+
+// NewScheduler returns Serve's scheduler with every job registered, runs
+// recorded in the app database and metrics registered; Start runs it.
+func (a *App) NewScheduler() (*jobs.Scheduler, error) {
+	jobLog := a.Logger.With("component", "jobs")
+	var sched *jobs.Scheduler
+	var err error
+	if a.Shared != nil && a.Shared.Redis() {
+		// Replicas take a job's lock before each run: it runs on one.
+		sched, err = jobs.NewShared(jobLog, a.Shared.Locker, 30*time.Second, a.jobs()...)
+	} else {
+		sched, err = jobs.New(jobLog, a.jobs()...)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := sched.Observe(a.DB, a.Registry); err != nil {
+		return nil, err
+	}
+	if a.Config.JobHeartbeatURL != "" {
+		beat, err := jobs.ParseHeartbeat(a.Config.JobHeartbeatURL)
+		if err != nil {
+			return nil, err
+		}
+		sched.Ping(beat)
+	}
+	return sched, nil
 }
 
 // jobs lists the scheduled jobs of Serve.
@@ -298,6 +310,7 @@ func (a *App) WebDeps(assets fs.FS) (web.Deps, error) {
 			}
 			return a.Scheduler.Status(ctx)
 		},
+		JobRuns: a.DB.JobRuns,
 
 		// Plans, Checkout, usage and Stripe's webhooks (hosted mode).
 		Billing: a.Billing,

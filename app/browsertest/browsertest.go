@@ -143,12 +143,19 @@ type Footfall struct {
 // assets/ directory, relative to the test.
 func StartFootfall(t testing.TB, assetsDir string, domains ...string) *Footfall {
 	t.Helper()
+	return StartFootfallEnv(t, assetsDir, nil, domains...)
+}
+
+// StartFootfallEnv is StartFootfall with more configuration: env holds
+// NAME=value settings (FOOTFALL_SMTP_URL=…) added to the data directory.
+func StartFootfallEnv(t testing.TB, assetsDir string, env []string, domains ...string) *Footfall {
+	t.Helper()
 	if len(domains) == 0 {
 		domains = []string{"example.com"}
 	}
 	ctx := context.Background()
 	f := &Footfall{dir: t.TempDir(), Sites: map[string]store.Site{}}
-	cfg, err := config.Load([]string{"FOOTFALL_DATA_DIR=" + f.dir})
+	cfg, err := config.Load(append([]string{"FOOTFALL_DATA_DIR=" + f.dir}, env...))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,6 +24,8 @@ type Recorder interface {
 // and whether it is late (no success for longer than LateAfter).
 type Status struct {
 	Name        string        `json:"name"`
+	Schedule    string        `json:"schedule"` // "every 5m0s", "cron 7 * * * * (UTC)"; "" if unknown
+	NextRun     *time.Time    `json:"next_run"` // in this process; nil before Start or when none
 	LateAfter   time.Duration `json:"-"`
 	LastRun     *store.JobRun `json:"last_run"`
 	LastSuccess *time.Time    `json:"last_success"`

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/go-co-op/gocron/v2"
@@ -66,9 +67,13 @@ func (sc *Scheduler) Status(ctx context.Context) ([]Status, error) {
 			return nil, fmt.Errorf("jobs: status: %w", err)
 		}
 	}
+	next := sc.nextRuns()
 	out := make([]Status, 0, len(sc.jobs))
 	for _, j := range sc.jobs {
-		st := Status{Name: j.Name, LateAfter: j.LateAfter}
+		st := Status{Name: j.Name, LateAfter: j.LateAfter, Schedule: describe(j.Schedule)}
+		if t, ok := next[j.Name]; ok {
+			st.NextRun = &t
+		}
 		if r, ok := last[j.Name]; ok {
 			st.LastRun = &r
 		}
@@ -88,11 +93,61 @@ func (sc *Scheduler) Status(ctx context.Context) ([]Status, error) {
 	return out, nil
 }
 
+// nextRuns is when gocron will next start each job in this process (a
+// job another replica holds the lock of may then be skipped here).
+func (sc *Scheduler) nextRuns() map[string]time.Time {
+	out := map[string]time.Time{}
+	for _, j := range sc.s.Jobs() {
+		t, err := j.NextRun()
+		if err != nil || t.IsZero() {
+			continue
+		}
+		if old, ok := out[j.Name()]; !ok || t.Before(old) {
+			out[j.Name()] = t
+		}
+	}
+	return out
+}
+
 // Cron runs on a standard five-field cron schedule, in UTC.
-func Cron(spec string) gocron.JobDefinition { return gocron.CronJob(spec, false) }
+func Cron(spec string) gocron.JobDefinition {
+	return described{gocron.CronJob(spec, false), "cron " + spec + " (UTC)"}
+}
 
 // Every runs at a fixed interval.
-func Every(d time.Duration) gocron.JobDefinition { return gocron.DurationJob(d) }
+func Every(d time.Duration) gocron.JobDefinition {
+	return described{gocron.DurationJob(d), "every " + shortDuration(d)}
+}
+
+// shortDuration is d without its zero tails: 1h, 5m, 1h30m, 20ms.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+// described is a schedule that can say what it is: gocron's definitions
+// are opaque, and the staff view shows the schedule.
+type described struct {
+	gocron.JobDefinition
+	text string
+}
+
+func (d described) String() string { return d.text }
+
+// describe says what a job's schedule is, "" when it was made elsewhere
+// than Cron or Every.
+func describe(def gocron.JobDefinition) string {
+	if s, ok := def.(fmt.Stringer); ok {
+		return s.String()
+	}
+	return ""
+}
 
 // New registers jobs on a UTC scheduler; call Start to begin.
 func New(logger *slog.Logger, jobs ...Job) (*Scheduler, error) {

@@ -57,3 +57,17 @@ func TestAtStart(t *testing.T) {
 		t.Fatal("an AtStart job did not run at start")
 	}
 }
+
+func TestScheduleText(t *testing.T) {
+	for _, tc := range []struct {
+		d    time.Duration
+		want string
+	}{{time.Hour, "every 1h"}, {5 * time.Minute, "every 5m"}, {90 * time.Minute, "every 1h30m"}, {20 * time.Millisecond, "every 20ms"}, {45 * time.Second, "every 45s"}} {
+		if got := describe(Every(tc.d)); got != tc.want {
+			t.Errorf("describe(Every(%v)) = %q, want %q", tc.d, got, tc.want)
+		}
+	}
+	if got := describe(Cron("7 * * * *")); got != "cron 7 * * * * (UTC)" {
+		t.Errorf("describe(Cron) = %q", got)
+	}
+}

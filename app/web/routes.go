@@ -67,7 +67,7 @@ func routes(e *echo.Echo, d Deps) {
 	alertRoutes(e, d, au, si)
 	billingRoutes(e, d, au)
 
-	jh := &jobsHandler{status: d.Jobs, auth: au}
+	jh := &jobsHandler{status: d.Jobs, runs: d.JobRuns, auth: au}
 	e.GET("/api/admin/jobs", jh.list)
 
 	h := &healthHandler{ready: d.Ready, version: d.Version, logger: d.Logger}
@@ -92,6 +92,8 @@ func routes(e *echo.Echo, d Deps) {
 	for _, path := range []string{"/", "/login", "/setup", "/sites", "/:domain", "/:domain/performance", "/:domain/settings"} {
 		e.GET(path, ui.shell)
 	}
+	// The staff Jobs page; the page itself shows others a not-found.
+	e.GET("/admin/jobs", ui.servePage)
 	sharedLinkRoutes(e, d, si, ui)
 }
 

@@ -78,6 +78,9 @@ type Deps struct {
 	SharedLinks SharedLinkStore
 	// Jobs reports the scheduled jobs for the staff view; nil = none.
 	Jobs func(ctx context.Context) ([]jobs.Status, error)
+	// JobRuns returns a job's newest runs, newest first (the staff view's
+	// history); nil = no history shown.
+	JobRuns func(ctx context.Context, job string, limit int) ([]store.JobRun, error)
 	// Alerts serves the alerts and report subscriptions API and the
 	// report links (alerts.go); nil = not served.
 	Alerts *AlertDeps

@@ -12,6 +12,7 @@ import { Performance } from './dashboard/performance'
 import { Settings } from './dashboard/settings'
 import { Shared } from './pages/shared'
 import { Account } from './pages/account'
+import { Jobs } from './pages/jobs'
 import './style.css'
 
 type Session = { state: 'loading' } | { state: 'in'; me: api.Me } | { state: 'out'; setupNeeded: boolean } | { state: 'error'; error: unknown }
@@ -72,6 +73,7 @@ function App() {
   let page
   if (path === '/sites') page = <Sites />
   else if (path === '/account') page = <Account me={session.me} onMe={(me) => setSession({ state: 'in', me })} />
+  else if (path === '/admin/jobs') page = <Jobs me={session.me} />
   else if (parts.length === 1) page = <Dashboard key={parts[0]} domain={parts[0]} />
   else if (parts.length === 2 && parts[1] === 'performance') page = <Performance key={parts[0]} domain={parts[0]} />
   else if (parts.length === 2 && parts[1] === 'settings') page = <Settings key={parts[0]} domain={parts[0]} />

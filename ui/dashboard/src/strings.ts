@@ -242,3 +242,105 @@ export const t = {
   geoAttribution: 'IP geolocation by',
   geoLicence: 'IP2Location LITE (CC BY-SA 4.0)',
 }
+
+// Email reports, alert channels and rules (site settings), and the staff
+// Jobs page.
+export const ta = {
+  reports: 'Email reports',
+  reportsLead: 'A summary of the last day, week (Monday to Sunday) or month, sent at 07:00 in the site’s time zone. Every report has a one-click unsubscribe link.',
+  noReports: 'Nobody gets reports of this site yet.',
+  reportEmail: 'Email address',
+  frequency: 'Frequency',
+  frequencies: { daily: 'Daily', weekly: 'Weekly', monthly: 'Monthly' } as Record<string, string>,
+  subscribe: 'Add subscription',
+  removeReport: (email: string, f: string) => `Stop the ${f} report to ${email}`,
+
+  channels: 'Alert channels',
+  channelsLead: 'Where alerts go. A rule sends to the channels you pick, or to all of them.',
+  noChannels: 'No channels yet: add one before the rules that use it.',
+  channelKind: 'Kind',
+  channelKinds: { email: 'Email', slack: 'Slack incoming webhook', webhook: 'Webhook (signed JSON)' } as Record<string, string>,
+  channelName: 'Name',
+  channelTarget: { email: 'Addresses', slack: 'Webhook URL', webhook: 'URL' } as Record<string, string>,
+  channelTargetHint: {
+    email: 'Up to 10, separated by commas.',
+    slack: 'From Slack: Apps → Incoming Webhooks, https://hooks.slack.com/services/…',
+    webhook: 'An https:// address reachable from the internet; each request is signed (X-Footfall-Signature).',
+  } as Record<string, string>,
+  addChannel: 'Add channel',
+  secretShown: (name: string) => `Channel “${name}” added. Its signing secret is shown only now: copy it to the receiver, which checks X-Footfall-Signature (HMAC-SHA256 of "timestamp.body").`,
+  sendTest: 'Send test notification',
+  testing: 'Sending…',
+  testOk: (code?: number) => code ? `Test notification delivered (HTTP ${code}).` : 'Test notification delivered.',
+  testFailed: (err: string) => `Test notification failed: ${err}`,
+  removeChannel: (name: string) => `Remove channel ${name}`,
+  deliveries: 'Delivery log',
+  noDeliveries: 'Nothing sent yet.',
+  deliveryCols: ['When', 'Channel', 'Event', 'Result', 'Attempts'],
+  deliveryOk: (code?: number) => code ? `delivered (${code})` : 'delivered',
+  deliveryFailed: (err?: string, code?: number) => 'failed' + (code ? ` (${code})` : '') + (err ? `: ${err}` : ''),
+  events: { test: 'test', firing: 'alert', resolved: 'resolved' } as Record<string, string>,
+
+  rules: 'Alert rules',
+  rulesLead: 'Checked every five minutes. An incident sends one alert when it starts and one message when it ends, then the rule stays quiet for its cooldown.',
+  noRules: 'No alert rules yet.',
+  ruleKind: 'Alert when',
+  ruleKinds: {
+    traffic_spike: 'Traffic spike',
+    traffic_drop: 'Traffic drop',
+    goal_conversions: 'Goal conversions',
+    vitals_regression: 'Core Web Vitals regression',
+    tracker_missing: 'Tracker missing',
+  } as Record<string, string>,
+  ruleName: 'Name (optional)',
+  visitors: 'Current visitors above',
+  dropHours: 'No pageviews for (hours)',
+  dropPercent: 'Or last hour below (% of usual)',
+  dropHint: 'Fill one or both. “Usual” is the same hour of the week over the four weeks before.',
+  goal: 'Goal',
+  noGoals: 'The site has no goals: add one under Goals first.',
+  count: 'At least (conversions)',
+  withinHours: 'Within (hours)',
+  metric: 'Metric',
+  days: 'Over (days)',
+  worsen: 'Or worse than the period before by (%)',
+  vitalsHint: 'Fires when the p75 is “poor”, or, with a percentage, that much worse than the days before.',
+  silentHours: 'No events for (hours)',
+  ruleChannels: 'Send to',
+  allChannels: 'All channels (none picked)',
+  cooldown: 'Cooldown (minutes)',
+  enabled: 'Enabled',
+  addRule: 'Add rule',
+  saveRule: 'Save rule',
+  editRule: (name: string) => `Edit rule ${name}`,
+  removeRule: (name: string) => `Delete rule ${name}`,
+  edit: 'Edit',
+  firingSince: (when: string) => `Firing since ${when}`,
+  quiet: 'Quiet',
+  disabled: 'Disabled',
+  lastIncident: (when: string) => `last incident ended ${when}`,
+  ruleSummary: (kind: string, p: Record<string, unknown>) => {
+    switch (kind) {
+      case 'traffic_spike': return `more than ${p.visitors} current visitors`
+      case 'traffic_drop': return [p.hours ? `no pageviews for ${p.hours} h` : '', p.percent ? `last hour below ${p.percent} % of usual` : ''].filter(Boolean).join(' or ')
+      case 'goal_conversions': return `${p.count}+ conversions of “${p.goal}” within ${p.hours} h`
+      case 'vitals_regression': return `p75 ${String(p.metric).toUpperCase()} over ${p.days || 7} days poor` + (p.worsen_percent ? ` or ${p.worsen_percent} % worse` : '')
+      case 'tracker_missing': return `no events for ${p.hours} h`
+    }
+    return kind
+  },
+
+  jobs: 'Scheduled jobs',
+  jobsLead: 'Every background job of this server, from the run history all replicas share.',
+  jobCols: ['Job', 'Schedule', 'Last run', 'Status', 'Duration', 'Next run'],
+  jobLate: 'late',
+  jobFailed: 'failed',
+  jobNeverRan: 'not yet run',
+  jobHistory: (name: string) => `Recent runs of ${name}`,
+  jobRunning: 'running',
+  jobOk: 'ok',
+  jobNoRuns: 'No runs recorded.',
+  jobLastError: 'Last error',
+  jobLastSuccess: (when: string) => `last success ${when}`,
+  jobLateHint: (after: string) => `late: no success for more than ${after}`,
+}

@@ -8,6 +8,7 @@ import { useLoad } from '../load'
 import { Snippet } from '../pages/sites'
 import { VerifyInstall } from '../verify'
 import { SiteNav } from './sitenav'
+import { AlertSettings } from './alerts'
 
 export function Settings({ domain }: { domain: string }) {
   const [version, setVersion] = useState(0)
@@ -48,6 +49,7 @@ export function Settings({ domain }: { domain: string }) {
         <AddGoal domain={domain} onDone={() => setVersion((n) => n + 1)} />
       </section>
       <SharedLinks domain={domain} />
+      <AlertSettings domain={domain} />
       <section class="card danger" aria-labelledby="s-danger">
         <h2 id="s-danger">{t.dangerZone}</h2>
         <DeleteSite domain={domain} />
