@@ -132,6 +132,17 @@ type SequencedAppender interface {
 	LastSeq(ctx context.Context) (uint64, error)
 }
 
+// PositionedAppender is implemented by events backends that cannot record
+// a queue position with the events but can recognise a batch sent twice
+// when told where it ends in the queue (ClickHouse's insert deduplication
+// token). The batcher uses it when SequencedAppender is not there, so that
+// retrying an insert whose outcome was unknown stores the batch once.
+type PositionedAppender interface {
+	// AppendAt stores events like Append; seq is the queue position of
+	// the batch's last event (0 if unknown).
+	AppendAt(ctx context.Context, events []Event, seq uint64) error
+}
+
 // Queue is the durable buffer between the ingest handler and the events
 // store. An event handed to Enqueue that returned nil survives a crash of
 // the process (and, for server queues, of the replica).

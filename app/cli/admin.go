@@ -15,6 +15,7 @@ import (
 	"github.com/footfallhq/footfall/app/config"
 	"github.com/footfallhq/footfall/app/sites"
 	"github.com/footfallhq/footfall/store"
+	"github.com/footfallhq/footfall/store/open"
 )
 
 func site(ctx context.Context, e *Env, cfg config.Config, args []string) error {
@@ -85,10 +86,14 @@ func site(ctx context.Context, e *Env, cfg config.Config, args []string) error {
 		} else if err != nil {
 			return err
 		}
+		n, err := removeSiteEvents(ctx, cfg, s.ID)
+		if err != nil {
+			return err
+		}
 		if err := a.DB.DeleteSite(ctx, s.ID); err != nil {
 			return err
 		}
-		fmt.Fprintf(e.Stdout, "removed %s; new events for it are refused\n", s.Domain)
+		fmt.Fprintf(e.Stdout, "removed %s and its %d events\n", s.Domain, n)
 	default:
 		return usagef("unknown subcommand %q: use add, list or remove", pos[0])
 	}
@@ -271,4 +276,30 @@ func createKey(ctx context.Context, a *app.App, email, name string, scopes []str
 		return "", err
 	}
 	return key, nil
+}
+
+// removeSiteEvents deletes a site's events, as the Sites API's DELETE
+// does, and returns how many there were. It runs before the site goes: if
+// it fails the site stays, and removing it again retries; the other way
+// round its events would be left with no site to delete them through. An
+// embedded events database held by a running server cannot be opened
+// here: the error says to stop the server or use the API.
+func removeSiteEvents(ctx context.Context, cfg config.Config, siteID int64) (int64, error) {
+	events, err := open.Events(ctx, cfg.EventsURL, open.EventsOptions{MemoryLimit: cfg.DuckDBMemoryLimit, Threads: cfg.DuckDBThreads})
+	if err != nil {
+		return 0, fmt.Errorf("open the events store to delete the site's events (if the server is running, stop it or use DELETE /api/v1/sites/:site_id): %w", err)
+	}
+	defer events.Close()
+	d, ok := events.(store.EventDeleter)
+	if !ok {
+		return 0, fmt.Errorf("the events store %s cannot delete events", cfg.EventsURL)
+	}
+	n, err := events.Count(ctx, siteID, time.Time{}, time.Time{})
+	if err != nil {
+		return 0, fmt.Errorf("count the site's events: %w", err)
+	}
+	if err := d.DeleteSiteEvents(ctx, siteID); err != nil {
+		return 0, fmt.Errorf("delete the site's events: %w", err)
+	}
+	return n, nil
 }

@@ -150,5 +150,8 @@ func (b *Batcher) write(ctx context.Context, events []store.Event, seq uint64) e
 	if sa, ok := b.Events.(store.SequencedAppender); ok {
 		return sa.AppendSeq(ctx, events, seq)
 	}
+	if pa, ok := b.Events.(store.PositionedAppender); ok {
+		return pa.AppendAt(ctx, events, seq)
+	}
 	return b.Events.Append(ctx, events)
 }

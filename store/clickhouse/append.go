@@ -3,13 +3,18 @@ package clickhouse
 import (
 	"cmp"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	ch "github.com/ClickHouse/clickhouse-go/v2"
 
 	"github.com/footfallhq/footfall/store"
 )
@@ -37,30 +42,30 @@ var insertSQL = "INSERT INTO events (" + strings.Join(insertColumns, ", ") + ")"
 // Cancelling ctx stops Append before the insert is sent; once sent, it
 // runs to the end so that an error always means "not stored".
 func (s *Store) Append(ctx context.Context, events []store.Event) error {
+	return s.AppendAt(ctx, events, 0)
+}
+
+// AppendAt is Append for a batch whose last event is at position seq of
+// the queue (0: unknown). On a server that deduplicates inserts
+// (Store.Deduplicates), the insert carries a token derived from seq and
+// the batch, so the same batch sent again (a retry after an insert whose
+// outcome the client never learnt) is dropped by the server instead of
+// stored twice. Older servers store it twice.
+func (s *Store) AppendAt(ctx context.Context, events []store.Event, seq uint64) error {
 	if len(events) == 0 {
 		return nil
 	}
-	if err := s.append(ctx, events); err != nil {
+	if err := s.append(ctx, events, seq); err != nil {
 		return fmt.Errorf("clickhouse: append %d events: %w", len(events), unavailable(err))
 	}
 	return nil
 }
 
-func (s *Store) append(ctx context.Context, events []store.Event) error {
-	for i := range events {
-		if err := check(&events[i]); err != nil {
-			return fmt.Errorf("event %d: %w", i, err)
-		}
+func (s *Store) append(ctx context.Context, events []store.Event, seq uint64) error {
+	order, err := insertOrder(events)
+	if err != nil {
+		return err
 	}
-	// Sorted by the table's key, the server has less to sort; the
-	// caller's slice stays as it is.
-	order := make([]int, len(events))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortStableFunc(order, func(a, b int) int {
-		return cmp.Or(cmp.Compare(events[a].SiteID, events[b].SiteID), events[a].Timestamp.Compare(events[b].Timestamp))
-	})
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -69,6 +74,9 @@ func (s *Store) append(ctx context.Context, events []store.Event) error {
 	// the caller whether the server stored it, and a retry would store it
 	// twice.
 	wctx := context.WithoutCancel(ctx)
+	if s.dedup && seq > 0 {
+		wctx = ch.Context(wctx, ch.WithSettings(ch.Settings{"insert_deduplication_token": dedupToken(seq, events, order)}))
+	}
 	batch, err := s.conn.PrepareBatch(wctx, insertSQL)
 	if err != nil {
 		return fmt.Errorf("prepare insert: %w", err)
@@ -85,6 +93,52 @@ func (s *Store) append(ctx context.Context, events []store.Event) error {
 		return fmt.Errorf("insert: %w", err)
 	}
 	return nil
+}
+
+// insertOrder checks every event and returns the order to insert them in:
+// sorted by the table's key, so the server has less to sort. The caller's
+// slice stays as it is.
+func insertOrder(events []store.Event) ([]int, error) {
+	for i := range events {
+		if err := check(&events[i]); err != nil {
+			return nil, fmt.Errorf("event %d: %w", i, err)
+		}
+	}
+	order := make([]int, len(events))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		return cmp.Or(cmp.Compare(events[a].SiteID, events[b].SiteID), events[a].Timestamp.Compare(events[b].Timestamp))
+	})
+	return order, nil
+}
+
+// dedupToken names a batch for the server's insert deduplication: its last
+// queue position, its size, and a hash of what identifies each event, in
+// insert order. The position alone would do for a batch retried as it was;
+// the rest keeps two different batches that end at the same position (a
+// queue handing a dead replica's events to another, regrouped) from
+// passing for one another.
+func dedupToken(seq uint64, events []store.Event, order []int) string {
+	h := fnv.New64a()
+	var buf [8]byte
+	put := func(v uint64) {
+		binary.LittleEndian.PutUint64(buf[:], v)
+		h.Write(buf[:])
+	}
+	for _, i := range order {
+		e := &events[i]
+		put(uint64(e.SiteID))
+		put(uint64(e.Timestamp.UnixNano()))
+		put(e.VisitorID)
+		put(e.SessionID)
+		h.Write([]byte(e.Name))
+		h.Write([]byte{0})
+		h.Write([]byte(e.Pathname))
+		h.Write([]byte{0})
+	}
+	return "footfall-" + strconv.FormatUint(seq, 10) + "-" + strconv.Itoa(len(events)) + "-" + strconv.FormatUint(h.Sum64(), 16)
 }
 
 // check rejects what no column type would: events nobody could ever
@@ -214,6 +268,14 @@ func props(m map[string]string) (keys, vals []string) {
 // Count returns how many rows (engagement reports included) the site has
 // in [from, to); zero times mean unbounded.
 func (s *Store) Count(ctx context.Context, siteID int64, from, to time.Time) (int64, error) {
+	n, err := s.scalar(ctx, countSQL(siteID, from, to))
+	if err != nil {
+		return 0, fmt.Errorf("clickhouse: count events of site %d: %w", siteID, err)
+	}
+	return int64(n), nil
+}
+
+func countSQL(siteID int64, from, to time.Time) string {
 	query := "SELECT count() FROM events WHERE site_id = " + num(siteID)
 	if !from.IsZero() {
 		query += " AND ts >= " + num(ceilMilli(from))
@@ -221,11 +283,7 @@ func (s *Store) Count(ctx context.Context, siteID int64, from, to time.Time) (in
 	if !to.IsZero() {
 		query += " AND ts < " + num(ceilMilli(to))
 	}
-	var n uint64
-	if err := s.conn.QueryRow(ctx, query).Scan(&n); err != nil {
-		return 0, fmt.Errorf("clickhouse: count events of site %d: %w", siteID, unavailable(err))
-	}
-	return int64(n), nil
+	return query
 }
 
 // ceilMilli returns t in Unix milliseconds, rounded up: stored times are

@@ -48,14 +48,16 @@ type Store struct {
 	conn     driver.Conn
 	database string
 	version  Version
+	dedup    bool // inserts carry a deduplication token (see AppendAt)
 
 	closeOnce sync.Once
 	closeErr  error
 }
 
 var (
-	_ store.Events       = (*Store)(nil)
-	_ store.EventDeleter = (*Store)(nil)
+	_ store.Events             = (*Store)(nil)
+	_ store.EventDeleter       = (*Store)(nil)
+	_ store.PositionedAppender = (*Store)(nil)
 )
 
 // Open connects to the server named by rawURL,
@@ -99,6 +101,9 @@ func Open(ctx context.Context, rawURL string) (*Store, error) {
 	if err := s.migrate(ctx); err != nil {
 		return nil, errors.Join(fmt.Errorf("clickhouse: %s: %w", redact(rawURL), err), conn.Close())
 	}
+	if s.dedup, err = s.ensureDedup(ctx); err != nil {
+		return nil, errors.Join(fmt.Errorf("clickhouse: %s: %w", redact(rawURL), err), conn.Close())
+	}
 	return s, nil
 }
 
@@ -120,6 +125,10 @@ func createDatabase(ctx context.Context, opts ch.Options, database string) error
 
 // Version returns the server's version, as it reported it on connecting.
 func (s *Store) Version() Version { return s.version }
+
+// Deduplicates reports whether the server drops a batch sent again by
+// AppendAt (ClickHouse 22.2 and later), rather than storing it twice.
+func (s *Store) Deduplicates() bool { return s.dedup }
 
 // Database returns the name of the database holding the tables.
 func (s *Store) Database() string { return s.database }

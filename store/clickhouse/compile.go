@@ -34,7 +34,8 @@ type compiled struct {
 //	tot  the denominators of percentage and conversion_rate
 //	gb   per group without the goal: visitors, for group_conversion_rate
 //
-// and joined one JOIN per SELECT, as 18.16 requires.
+// and joined one JOIN per SELECT, as 18.16 requires, each side of a JOIN
+// aliased, as current servers require (joined_subquery_requires_alias).
 type compiler struct {
 	q        store.Query
 	loc      *time.Location
@@ -191,7 +192,7 @@ func compile(q store.Query) (compiled, error) {
 			using = " USING (" + strings.Join(keys, ", ") + ")"
 		}
 		cols = append(cols, subCols...)
-		from = "SELECT " + strings.Join(cols, ", ") + " FROM (" + from + ")" + j + "(" + sub + ")" + using
+		from = "SELECT " + strings.Join(cols, ", ") + " FROM (" + from + ") AS jl" + j + "(" + sub + ") AS jr" + using
 	}
 	if need.session {
 		join("SELECT "+prefix("count() AS sm_visits", "sum(v_pv) AS sm_pv", "countIf(v_pv <= 1 AND v_ce = 0) AS sm_bounced", "sum(v_dur) AS sm_dur")+
@@ -266,9 +267,9 @@ func (k *compiler) base() (string, []string, error) {
 	}
 	sel = append(sel, conv+" AS conv")
 	bCols = append(bCols, "conv")
-	b := "SELECT " + strings.Join(sel, ", ") + " FROM (" + r + ")"
+	b := "SELECT " + strings.Join(sel, ", ") + " FROM (" + r + ") AS er"
 	if k.sessions {
-		b += " ANY LEFT JOIN (" + s + ") USING (session_id)"
+		b += " ANY LEFT JOIN (" + s + ") AS es USING (session_id)"
 	}
 	if len(k.otherFilters) > 0 {
 		w, err := k.filters(k.otherFilters)

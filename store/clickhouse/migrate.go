@@ -94,6 +94,36 @@ func eventsTable(v Version) []string {
 // partitionExpr is the events table's partition key: the UTC month of ts.
 const partitionExpr = "toYYYYMM(toDateTime(intDiv(ts, 1000), 'UTC'))"
 
+// Deduplicating inserts needs two things of a server: insert_deduplication_token
+// (from 22.2), which names a batch whatever its bytes, and, on a table that
+// is not replicated, non_replicated_deduplication_window (from 20.x): how
+// many recent inserts' names the table remembers. The batcher writes about
+// one batch a second, so 1000 covers a quarter of an hour of retries.
+func dedupCapable(v Version) bool { return v.AtLeast(22, 2) }
+
+const dedupWindowSQL = "ALTER TABLE events MODIFY SETTING non_replicated_deduplication_window = 1000"
+
+// ensureDedup turns deduplication on for the events table where the
+// server can, whenever the table lacks the setting (created by an older
+// server since upgraded, or by a migration of an older release), and
+// reports whether inserts can carry a token.
+func (s *Store) ensureDedup(ctx context.Context) (bool, error) {
+	if !dedupCapable(s.version) {
+		return false, nil
+	}
+	var n uint64
+	if err := s.conn.QueryRow(ctx, "SELECT count() FROM system.tables WHERE database = currentDatabase() AND name = 'events' "+
+		"AND position(create_table_query, 'non_replicated_deduplication_window') > 0").Scan(&n); err != nil {
+		return false, fmt.Errorf("read the events table's settings: %w", err)
+	}
+	if n == 0 {
+		if err := s.conn.Exec(ctx, dedupWindowSQL); err != nil {
+			return false, fmt.Errorf("turn insert deduplication on: %w", err)
+		}
+	}
+	return true, nil
+}
+
 // migrate creates the migrations table and applies the steps it does not
 // list. Each step is idempotent, so two replicas migrating at once both
 // succeed; the table may then list a version twice, which is harmless.

@@ -3,28 +3,29 @@ package clickhouse
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/footfallhq/footfall/store"
 )
 
-// Query answers q with one statement, and a second that counts the groups
-// when a page of them was asked for (18.16 has no window functions to
-// count them in the same pass). The semantics are those of
-// storetest.Evaluate; see compile for the statement. Metric values come
-// back exact and are rounded here, as every backend rounds them.
-func (s *Store) Query(ctx context.Context, q store.Query) (store.Result, error) {
-	c, err := compile(q)
+// runner runs compiled statements. The Store runs them on its server; the
+// dialect test runs the same statements on chdb (a current ClickHouse as a
+// library), so both go through the same result handling.
+type runner interface {
+	// groups runs sql, whose columns are nd strings and then nm Float64
+	// values, and calls fn with each row (fn must copy what it keeps).
+	groups(ctx context.Context, sql string, nd, nm int, fn func(dims []string, vals []float64)) error
+	// scalar runs sql, which returns one UInt64.
+	scalar(ctx context.Context, sql string) (uint64, error)
+}
+
+func (s *Store) groups(ctx context.Context, sql string, nd, nm int, fn func([]string, []float64)) error {
+	rows, err := s.conn.Query(ctx, sql)
 	if err != nil {
-		return store.Result{}, fmt.Errorf("clickhouse: query: %w", err)
-	}
-	rows, err := s.conn.Query(ctx, c.sql)
-	if err != nil {
-		return store.Result{}, fmt.Errorf("clickhouse: query: %w", unavailable(err))
+		return unavailable(err)
 	}
 	defer rows.Close()
-	nd, nm := len(q.Dimensions), len(q.Metrics)
-	res := store.Result{Rows: []store.Row{}}
 	dest := make([]any, nd+nm)
 	strs := make([]string, nd)
 	vals := make([]float64, nm)
@@ -36,17 +37,50 @@ func (s *Store) Query(ctx context.Context, q store.Query) (store.Result, error) 
 	}
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
-			return store.Result{}, fmt.Errorf("clickhouse: query: %w", unavailable(err))
+			return unavailable(err)
 		}
-		r := store.Row{Dimensions: make([]string, nd), Metrics: make([]float64, nm)}
-		copy(r.Dimensions, strs)
-		for i, v := range vals {
-			r.Metrics[i] = store.Round(q.Metrics[i], v)
-		}
-		res.Rows = append(res.Rows, r)
+		fn(strs, vals)
 	}
-	if err := rows.Err(); err != nil {
-		return store.Result{}, fmt.Errorf("clickhouse: query: %w", unavailable(err))
+	return unavailable(rows.Err())
+}
+
+func (s *Store) scalar(ctx context.Context, sql string) (uint64, error) {
+	var n uint64
+	if err := s.conn.QueryRow(ctx, sql).Scan(&n); err != nil {
+		return 0, unavailable(err)
+	}
+	return n, nil
+}
+
+// Query answers q with one statement, and a second that counts the groups
+// when a page of them was asked for (18.16 has no window functions to
+// count them in the same pass). The semantics are those of
+// storetest.Evaluate; see compile for the statement. Metric values come
+// back exact and are rounded here, as every backend rounds them.
+func (s *Store) Query(ctx context.Context, q store.Query) (store.Result, error) {
+	res, err := runQuery(ctx, s, q)
+	if err != nil {
+		return store.Result{}, fmt.Errorf("clickhouse: query: %w", err)
+	}
+	return res, nil
+}
+
+func runQuery(ctx context.Context, r runner, q store.Query) (store.Result, error) {
+	c, err := compile(q)
+	if err != nil {
+		return store.Result{}, err
+	}
+	nd := len(q.Dimensions)
+	res := store.Result{Rows: []store.Row{}}
+	err = r.groups(ctx, c.sql, nd, len(q.Metrics), func(dims []string, vals []float64) {
+		row := store.Row{Dimensions: slices.Clone(dims), Metrics: make([]float64, len(vals))}
+		for i, v := range vals {
+			row.Metrics[i] = store.Round(q.Metrics[i], v)
+		}
+		res.Rows = append(res.Rows, row)
+	})
+	if err != nil {
+		return store.Result{}, err
 	}
 	switch {
 	case !c.grouped:
@@ -54,9 +88,9 @@ func (s *Store) Query(ctx context.Context, q store.Query) (store.Result, error) 
 	case q.Offset == 0 && (q.Limit == 0 || len(res.Rows) < q.Limit):
 		res.TotalRows = len(res.Rows)
 	default:
-		var n uint64
-		if err := s.conn.QueryRow(ctx, c.countSQL).Scan(&n); err != nil {
-			return store.Result{}, fmt.Errorf("clickhouse: query: count rows: %w", err)
+		n, err := r.scalar(ctx, c.countSQL)
+		if err != nil {
+			return store.Result{}, fmt.Errorf("count rows: %w", err)
 		}
 		res.TotalRows = int(n)
 	}
@@ -68,15 +102,23 @@ func (s *Store) Query(ctx context.Context, q store.Query) (store.Result, error) 
 // Steps are counted in separate statements so that none grows with the
 // square of the funnel's length (the server's query size is bounded).
 func (s *Store) Funnel(ctx context.Context, q store.FunnelQuery) ([]int64, error) {
-	stmts, err := compileFunnel(q)
+	out, err := runFunnel(ctx, s, q)
 	if err != nil {
 		return nil, fmt.Errorf("clickhouse: funnel: %w", err)
 	}
+	return out, nil
+}
+
+func runFunnel(ctx context.Context, r runner, q store.FunnelQuery) ([]int64, error) {
+	stmts, err := compileFunnel(q)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]int64, len(stmts))
 	for i, stmt := range stmts {
-		var n uint64
-		if err := s.conn.QueryRow(ctx, stmt).Scan(&n); err != nil {
-			return nil, fmt.Errorf("clickhouse: funnel step %d: %w", i+1, unavailable(err))
+		n, err := r.scalar(ctx, stmt)
+		if err != nil {
+			return nil, fmt.Errorf("step %d: %w", i+1, err)
 		}
 		out[i] = int64(n)
 		if n == 0 {
@@ -113,8 +155,8 @@ func compileFunnel(q store.FunnelQuery) ([]string, error) {
 			f = "SELECT session_id, any(visitor_id) AS " + n + "_v, min(ts) AS " + n + "_t FROM (" + rows + ") GROUP BY session_id"
 		} else {
 			p := "f" + strconv.Itoa(i-1)
-			f = "SELECT session_id, any(" + p + "_v) AS " + n + "_v, min(ts) AS " + n + "_t FROM (" + rows + ")" +
-				" ALL INNER JOIN (" + prev + ") USING (session_id) WHERE ts > " + p + "_t GROUP BY session_id"
+			f = "SELECT session_id, any(" + p + "_v) AS " + n + "_v, min(ts) AS " + n + "_t FROM (" + rows + ") AS fl" +
+				" ALL INNER JOIN (" + prev + ") AS fr USING (session_id) WHERE ts > " + p + "_t GROUP BY session_id"
 		}
 		stmts[i] = "SELECT uniqExact(" + n + "_v) FROM (" + f + ")"
 		prev = f

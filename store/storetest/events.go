@@ -64,6 +64,15 @@ func RunEvents(t *testing.T, open OpenEvents) {
 	}
 }
 
+// RunEventQueries runs the query cases and funnels of RunEvents alone,
+// against the golden file and Evaluate: for an engine that answers a
+// backend's SQL without being a whole backend (store/clickhouse runs its
+// statements on a current ClickHouse as a library this way).
+func RunEventQueries(t *testing.T, open OpenEvents) {
+	t.Run("Queries", func(t *testing.T) { eventsTestQueries(t, open) })
+	t.Run("Funnels", func(t *testing.T) { eventsTestFunnels(t, open) })
+}
+
 // The dataset of the query cases. Changing any of these changes every
 // golden result.
 var (
