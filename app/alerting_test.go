@@ -192,7 +192,9 @@ func TestAlertsAPI(t *testing.T) {
 		t.Errorf("chart = %d %s", r.status, r.header.Get("Content-Type"))
 	}
 
-	// Staff: the operator test goes to the administrators.
+	// Staff: the operator test goes to the administrators, who need
+	// two-factor sign-in for staff routes.
+	ta.staff2FA(t, "admin@example.com")
 	if r := ta.do(t, "POST", "/api/admin/alerts/test", "", other...); r.status != 403 {
 		t.Errorf("non-staff operator test = %d", r.status)
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/footfallhq/footfall/app/jobs"
 	"github.com/footfallhq/footfall/app/mail"
 	"github.com/footfallhq/footfall/app/query"
+	"github.com/footfallhq/footfall/app/staff"
 	"github.com/footfallhq/footfall/app/visitor"
 	"github.com/footfallhq/footfall/store"
 	"github.com/footfallhq/footfall/store/open"
@@ -55,6 +56,9 @@ type App struct {
 	Stats    *query.Service
 	// Billing is plans, limits and Stripe (active in saas mode only).
 	Billing *billing.Service
+	// Staff serves the staff admin panel and refuses blocked or deleted
+	// accounts (app/staff); OpenEvents builds it.
+	Staff *staff.Service
 	// Scheduler runs the jobs once Serve started it (nil before).
 	Scheduler *jobs.Scheduler
 
@@ -213,6 +217,7 @@ func (a *App) OpenEvents(ctx context.Context) error {
 	if err := a.openBilling(); err != nil {
 		return err
 	}
+	a.openStaff()
 	a.Ingester = ingest.New(ingest.Config{
 		Sites:    a.Sites,
 		UA:       a.UA,

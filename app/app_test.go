@@ -87,6 +87,23 @@ func newTestApp(t *testing.T, noBatcher bool, env ...string) *testApp {
 	return ta
 }
 
+// staff2FA turns two-factor sign-in on for a staff user, as the staff
+// routes (/api/admin/…) require; the secret is never used by these tests.
+func (ta *testApp) staff2FA(t *testing.T, email string) {
+	t.Helper()
+	ctx := context.Background()
+	u, err := ta.DB.UserByEmail(ctx, email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ta.DB.SetTOTP(ctx, u.ID, []byte("sealed-secret-not-used")); err != nil {
+		t.Fatal(err)
+	}
+	if err := ta.DB.EnableTOTP(ctx, u.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func (ta *testApp) key(t *testing.T, userID int64) string {
 	key, prefix, hash := auth.NewAPIKey()
 	if _, err := ta.DB.CreateAPIKey(context.Background(), store.APIKey{UserID: userID, Name: "t", Prefix: prefix, Hash: hash, Scopes: store.Scopes}); err != nil {

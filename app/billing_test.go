@@ -298,6 +298,10 @@ func TestBillingAPIAccess(t *testing.T) {
 	editor := member("editor@example.com", store.RoleEditor, false)
 	admin := member("admin@example.com", store.RoleAdmin, false)
 	staff := member("staff@example.com", "", true)
+	if r := b.do(t, "GET", "/api/admin/billing", "", "Authorization", "Bearer "+staff); r.status != 403 || !strings.Contains(r.body, "staff_2fa_required") {
+		t.Errorf("staff without two-factor = %d %s, want 403 staff_2fa_required", r.status, r.body)
+	}
+	b.staff2FA(t, "staff@example.com")
 	tests := []struct {
 		name, method, path, body, key string
 		status                        int
@@ -340,6 +344,15 @@ func TestBillingAPIAccess(t *testing.T) {
 				t.Errorf("%s %s = %d %s, want %d %s", tt.method, tt.path, r.status, r.body, tt.status, tt.code)
 			}
 		})
+	}
+	// Each staff change is in the audit log, with its parameters.
+	entries, err := b.DB.AuditLog(ctx, store.AuditQuery{AccountID: acct})
+	var actions []string
+	for _, e := range entries {
+		actions = append(actions, e.Action+" "+e.Detail+" by "+e.ActorEmail)
+	}
+	if want := []string{`billing.coupon {"coupon":"LAUNCH50"} by staff@example.com`, `billing.override {"override_events":100000} by staff@example.com`}; err != nil || !slices.Equal(actions, want) {
+		t.Errorf("audit log = %q, %v; want %q", actions, err, want)
 	}
 	r := b.do(t, "GET", "/api/admin/billing", "", "Authorization", "Bearer "+staff)
 	var staffView struct {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -45,6 +46,10 @@ func TestStaffJobsView(t *testing.T) {
 	if r := ta.do(t, "GET", "/api/admin/jobs", "", "Authorization", "Bearer "+ta.user); r.status != 404 {
 		t.Errorf("non-staff = %d %s, want 404", r.status, r.body)
 	}
+	if r := ta.do(t, "GET", "/api/admin/jobs", "", "Authorization", "Bearer "+ta.admin); r.status != 403 || !strings.Contains(r.body, "staff_2fa_required") {
+		t.Errorf("staff without two-factor = %d %s, want 403 staff_2fa_required", r.status, r.body)
+	}
+	ta.staff2FA(t, "admin@example.com")
 	r := ta.do(t, "GET", "/api/admin/jobs", "", "Authorization", "Bearer "+ta.admin)
 	if r.status != 200 {
 		t.Fatalf("staff = %d %s", r.status, r.body)

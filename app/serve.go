@@ -241,6 +241,10 @@ func (a *App) jobs() []jobs.Job {
 			}})
 	}
 	list = append(list, a.alertJobs()...)
+	// Accounts soft-deleted 72 h ago (staff approved their deletion)
+	// lose their events and app rows for good.
+	list = append(list, jobs.Job{Name: "account_hard_delete", Schedule: jobs.Every(time.Hour), Timeout: 30 * time.Minute,
+		LateAfter: 3 * time.Hour, Run: func(ctx context.Context) error { return a.Staff.HardDelete(ctx) }})
 	if a.Config.SaaS() {
 		// Usage per account and billing period, and the capacity policy
 		// (grace, pause, restore) that follows from it.
@@ -314,6 +318,8 @@ func (a *App) WebDeps(assets fs.FS) (web.Deps, error) {
 
 		// Plans, Checkout, usage and Stripe's webhooks (hosted mode).
 		Billing: a.Billing,
+		// The staff admin panel, blocks and deletions.
+		Staff: a.Staff,
 	}, nil
 }
 

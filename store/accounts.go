@@ -76,13 +76,15 @@ type Accounts interface {
 	ListAccounts(ctx context.Context) ([]Account, error)
 
 	// UserMemberships returns the user's memberships, with AccountName,
-	// by account ID ascending; none is an empty list.
+	// by account ID ascending; none is an empty list. Memberships of
+	// soft-deleted accounts (Staff) are left out: to members, such an
+	// account is gone.
 	UserMemberships(ctx context.Context, userID int64) ([]Membership, error)
 	// Members returns the account's members, with Email, by the time they
 	// joined (then user ID).
 	Members(ctx context.Context, accountID int64) ([]Membership, error)
 	// Membership returns one user's membership of an account; ErrNotFound
-	// when they are not a member.
+	// when they are not a member, or the account is soft-deleted.
 	Membership(ctx context.Context, accountID, userID int64) (Membership, error)
 	// AddMember makes a user a member with a role other than owner
 	// (ErrConflict for owner, or when they are a member already).

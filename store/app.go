@@ -265,6 +265,10 @@ type App interface {
 	// Billing: plans, Stripe state, usage (hosted mode; store/billing.go).
 	Billing
 
+	// Staff: account blocks, deletion, announcements, the audit log
+	// (store/staff.go).
+	Staff
+
 	// Ping reports whether the database is reachable.
 	Ping(ctx context.Context) error
 	Close() error

@@ -20,6 +20,7 @@ var templateKinds = map[string]string{
 	"verify_email":   "account",
 	"password_reset": "security",
 	"security":       "security",
+	"announcement":   "announcement", // staff mail to all users or a segment
 }
 
 // TemplateNames lists the mails Render knows.

@@ -15,6 +15,8 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/go
 
 // templateData is one fixed example per template.
 var templateData = map[string]map[string]any{
+	"announcement": {"Subject": "Scheduled maintenance on Sunday", "Paragraphs": []string{
+		"We will upgrade the database on Sunday, 1 March 2026, from 02:00 to 02:30 UTC.", "Tracking continues; dashboards may be slow <b>for a while</b>."}},
 	"verify_email":   {"Email": "ann@example.test", "Link": "https://stats.example.test/api/auth/verify?token=TOKEN", "Expires": "48 hours"},
 	"password_reset": {"Email": "ann@example.test", "Link": "https://stats.example.test/reset-password?token=TOKEN", "Expires": "1 hour"},
 	"security": {"Title": "New sign-in to your Footfall account", "Summary": "Your account ann@example.test was signed in to from a new device.",

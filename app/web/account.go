@@ -360,6 +360,10 @@ func (h *accountHandler) login(c echo.Context) error {
 		}
 		return err
 	}
+	if h.auth.blocked(ctx, user) {
+		h.audit(c, "sign-in refused", user.ID, "reason", "accounts blocked or deleted")
+		return errAccountBlocked
+	}
 	h.audit(c, "signed in", user.ID)
 	h.noticeDevice(c, user, true)
 	return h.signIn(c, user)

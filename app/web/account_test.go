@@ -19,6 +19,7 @@ import (
 	"github.com/footfallhq/footfall/app/billing"
 	"github.com/footfallhq/footfall/app/mail"
 	"github.com/footfallhq/footfall/app/mail/mailtest"
+	"github.com/footfallhq/footfall/app/staff"
 	"github.com/footfallhq/footfall/store"
 	"github.com/footfallhq/footfall/store/memory"
 	"github.com/footfallhq/footfall/store/sqlite"
@@ -93,6 +94,9 @@ func newAccountTest(t testing.TB, o accountOptions) *accountTest {
 	if o.teamMail != nil {
 		d.Mail = o.teamMail
 	}
+	// Staff admin panel and deletion requests: their routes are in the
+	// table too.
+	d.Staff = staff.New(staff.Config{Store: db, Billing: d.Billing, Mailer: d.Mail})
 	at.h = New(d)
 	return at
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"html/template"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/footfallhq/footfall/app/access"
 	"github.com/footfallhq/footfall/app/billing"
+	"github.com/footfallhq/footfall/app/staff"
 	"github.com/footfallhq/footfall/store"
 )
 
@@ -20,16 +22,17 @@ const stripeMaxBody = 256 << 10
 // billingHandler serves plans, Checkout, the billing portal, the usage
 // bar, the staff billing view and Stripe's webhooks (hosted mode).
 type billingHandler struct {
-	svc    *billing.Service
-	access access.Checker
-	auth   *authenticator
+	svc      *billing.Service
+	access   access.Checker
+	auth     *authenticator
+	staffSvc *staff.Service // audits staff changes; nil = logged only
 }
 
 func billingRoutes(e *echo.Echo, d Deps, au *authenticator) {
 	if d.Billing == nil {
 		return
 	}
-	h := &billingHandler{svc: d.Billing, access: siteAccess(d), auth: au}
+	h := &billingHandler{svc: d.Billing, access: siteAccess(d), auth: au, staffSvc: d.Staff}
 	e.POST("/webhooks/stripe", h.webhook)
 	e.GET("/api/billing/plans", h.plans)
 	e.GET("/api/billing/accounts/:account_id", h.summary)
@@ -226,6 +229,9 @@ func (h *billingHandler) staffChange(c echo.Context) error {
 		if _, err := h.svc.SetOverride(ctx, id, *req.Override); err != nil {
 			return staffBillingError(err)
 		}
+		if err := h.audit(ctx, u, "billing.override", id, map[string]any{"override_events": *req.Override}); err != nil {
+			return err
+		}
 	}
 	if req.Coupon != nil {
 		coupon := strings.TrimSpace(*req.Coupon)
@@ -235,6 +241,9 @@ func (h *billingHandler) staffChange(c echo.Context) error {
 		if _, err := h.svc.ApplyCoupon(ctx, id, coupon); err != nil {
 			return staffBillingError(err)
 		}
+		if err := h.audit(ctx, u, "billing.coupon", id, map[string]any{"coupon": coupon}); err != nil {
+			return err
+		}
 	}
 	h.auth.logger.Info("staff changed an account's billing", "staff", u.ID, "account", id,
 		"override_events", req.Override, "coupon", req.Coupon)
@@ -243,6 +252,18 @@ func (h *billingHandler) staffChange(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, sum)
+}
+
+// audit records a staff billing change in the audit log (app/staff).
+func (h *billingHandler) audit(ctx context.Context, u store.User, action string, accountID int64, detail map[string]any) error {
+	if h.staffSvc == nil {
+		return nil
+	}
+	name, err := h.staffSvc.AccountName(ctx, accountID)
+	if err != nil {
+		return err
+	}
+	return h.staffSvc.Audit(ctx, staff.Actor{ID: u.ID, Email: u.Email}, action, accountID, name, detail)
 }
 
 func staffBillingError(err error) error {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/footfallhq/footfall/app/ingest"
+	"github.com/footfallhq/footfall/app/staff"
 	"github.com/footfallhq/footfall/store"
 	"github.com/labstack/echo/v4"
 )
@@ -21,6 +22,8 @@ type eventHandler struct {
 	// Bearer key is ignored.
 	auth   *authenticator
 	access access.Checker
+	// staff, if set, refuses the events of blocked and deleted accounts.
+	staff *staff.Service
 }
 
 // post is POST /api/event. Trackers run on other origins, so CORS is open;
@@ -35,7 +38,12 @@ func (h *eventHandler) post(c echo.Context) error {
 		return err
 	}
 	ip, _ := netip.ParseAddr(c.RealIP())
-	admit := func(s store.Site) error { return h.siteLimit.allow(c, s) }
+	admit := func(s store.Site) error {
+		if err := h.refused(c, s); err != nil {
+			return err
+		}
+		return h.siteLimit.allow(c, s)
+	}
 	if h.auth != nil && c.Request().Header.Get("Authorization") != "" {
 		user, err := h.auth.user(c)
 		if err != nil {
@@ -54,6 +62,9 @@ func (h *eventHandler) post(c echo.Context) error {
 		admit = func(s store.Site) error {
 			err := h.access.Site(c.Request().Context(), user, s, access.EditGoals)
 			if err := accessError(err, apiError(http.StatusNotFound, "unknown_site", "this API key's user may not send events for "+s.Domain)); err != nil {
+				return err
+			}
+			if err := h.refused(c, s); err != nil {
 				return err
 			}
 			return h.siteLimit.allow(c, s)
@@ -89,6 +100,24 @@ func (h *eventHandler) post(c echo.Context) error {
 			Message: "the server cannot store events right now; retry shortly", RetryAfter: 5}
 	}
 	return err
+}
+
+// refused answers the events of a site whose account staff blocked (403
+// account_blocked) or deleted (410 account_deleted). The tracker ignores
+// answers, so visitors' pages are unaffected; a server-side sender learns
+// why.
+func (h *eventHandler) refused(c echo.Context, s store.Site) error {
+	if h.staff == nil {
+		return nil
+	}
+	refused, deleted := h.staff.Refused(c.Request().Context(), s.ID)
+	switch {
+	case !refused:
+		return nil
+	case deleted:
+		return apiError(http.StatusGone, "account_deleted", "the account of "+s.Domain+" was deleted: its events are no longer accepted")
+	}
+	return apiError(http.StatusForbidden, "account_blocked", "the account of "+s.Domain+" is blocked by the operator: its events are not being counted")
 }
 
 func (h *eventHandler) preflight(c echo.Context) error {

@@ -170,6 +170,17 @@ func TestRoutesIsolated(t *testing.T) {
 	}
 	adminPath := "/api/admin/billing/accounts/" + strconv.FormatInt(ms[0].AccountID, 10)
 	at.send(t, req("POST", adminPath, `{"override_events":1}`), &bob).want(t, "bob: POST "+adminPath, http.StatusNotFound, "account_not_found")
+	// The staff admin panel: to bob, who is no staff, alice's account is
+	// not there, and nothing of hers changes.
+	staffPath := "/api/admin/accounts/" + strconv.FormatInt(ms[0].AccountID, 10)
+	for _, tc := range []struct{ method, path string }{
+		{"GET", staffPath}, {"POST", staffPath + "/block"}, {"POST", staffPath + "/unblock"}, {"POST", staffPath + "/approve-deletion"},
+	} {
+		at.send(t, req(tc.method, tc.path, `{"reason":"x"}`), &bob).want(t, "bob: "+tc.method+" "+tc.path, http.StatusNotFound, "account_not_found")
+	}
+	if st, err := at.db.AccountState(ctx, ms[0].AccountID); err != nil || st.Blocked() || st.Deleted() {
+		t.Errorf("alice's account after bob's staff calls: %+v, %v", st, err)
+	}
 	if status, _ := at.me(t, &aliceBrowser); status != http.StatusOK {
 		t.Errorf("alice's session after bob's calls: GET /me = %d, want 200", status)
 	}

@@ -16,11 +16,15 @@ func routes(e *echo.Echo, d Deps) {
 	e.Use(rateLimits(d, memory.NewLimiter()))
 
 	au := &authenticator{creds: d.Credentials, accounts: d.Accounts, logger: d.Logger, adminTOTP: d.AdminTOTP}
+	if d.Staff != nil {
+		au.lockedOut = d.Staff.LockedOut
+	}
+	e.Use(staffTwoFactor(au))
 	if d.APIRateLimit > 0 && d.Limiter != nil {
 		au.limiter = d.Limiter
 		au.limit = store.Limit{Rate: d.APIRateLimit, Period: time.Hour, Burst: d.APIRateLimit}
 	}
-	ev := &eventHandler{ingester: d.Ingester, siteLimit: newSiteLimiter(), auth: au, access: siteAccess(d)}
+	ev := &eventHandler{ingester: d.Ingester, siteLimit: newSiteLimiter(), auth: au, access: siteAccess(d), staff: d.Staff}
 	e.POST("/api/event", ev.post)
 	e.OPTIONS("/api/event", ev.preflight)
 
@@ -66,6 +70,7 @@ func routes(e *echo.Echo, d Deps) {
 
 	alertRoutes(e, d, au, si)
 	billingRoutes(e, d, au)
+	staffRoutes(e, d, au)
 
 	jh := &jobsHandler{status: d.Jobs, runs: d.JobRuns, auth: au}
 	e.GET("/api/admin/jobs", jh.list)
@@ -89,7 +94,7 @@ func routes(e *echo.Echo, d Deps) {
 	ui := &uiHandler{fs: d.Assets, baseURL: d.BaseURL, echo: e}
 	e.GET("/ui/:file", ui.asset)
 	e.HEAD("/ui/:file", ui.asset)
-	for _, path := range []string{"/", "/login", "/setup", "/sites", "/:domain", "/:domain/performance", "/:domain/settings"} {
+	for _, path := range []string{"/", "/login", "/setup", "/sites", "/:domain", "/:domain/performance", "/:domain/settings", "/admin"} {
 		e.GET(path, ui.shell)
 	}
 	// The staff Jobs page; the page itself shows others a not-found.

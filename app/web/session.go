@@ -79,10 +79,17 @@ type authenticator struct {
 	// they turn on two-factor sign-in (FOOTFALL_ADMIN_2FA=required); their
 	// account endpoints stay open so that they can.
 	adminTOTP bool
+	// lockedOut, if set, names the users staff blocked out: every account
+	// they belong to is blocked or deleted (app/staff). They are refused
+	// by key and by session.
+	lockedOut func(ctx context.Context, userID int64) bool
 }
 
 // user authenticates c by API key or session (see authenticator).
 func (a *authenticator) user(c echo.Context) (store.User, error) {
+	if u, ok := c.Get(userKey).(store.User); ok {
+		return u, nil // a middleware authenticated this request already
+	}
 	var u store.User
 	var err error
 	if h := c.Request().Header.Get("Authorization"); h != "" || a.accounts == nil {
@@ -101,7 +108,19 @@ func (a *authenticator) user(c echo.Context) (store.User, error) {
 	} else if need {
 		return store.User{}, errTOTPSetupRequired
 	}
+	if a.blocked(c.Request().Context(), u) {
+		return store.User{}, errAccountBlocked
+	}
+	c.Set(userKey, u)
 	return u, nil
+}
+
+var errAccountBlocked = apiError(http.StatusForbidden, "account_blocked",
+	"every account you belong to is blocked or deleted by the operator, so you cannot sign in; contact the operator")
+
+// blocked reports whether staff blocked u out (never staff themselves).
+func (a *authenticator) blocked(ctx context.Context, u store.User) bool {
+	return a.lockedOut != nil && !u.Admin && a.lockedOut(ctx, u.ID)
 }
 
 var errTOTPSetupRequired = apiError(http.StatusForbidden, "totp_setup_required",
@@ -205,6 +224,11 @@ func (a *authenticator) session(c echo.Context) (store.User, store.Session, erro
 	}
 	if err != nil {
 		return store.User{}, store.Session{}, err
+	}
+	if a.blocked(ctx, user) {
+		// Signed out for the dashboard, which then shows the sign-in
+		// form; signing in says why (account_blocked).
+		return store.User{}, store.Session{}, errSignedOut
 	}
 	if now.Sub(s.LastSeenAt) >= sessionTouch {
 		expires := now.Add(sessionIdle)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/footfallhq/footfall/app/auth"
 	"github.com/footfallhq/footfall/app/query"
+	"github.com/footfallhq/footfall/app/staff"
 	"github.com/footfallhq/footfall/store"
 	"github.com/labstack/echo/v4"
 )
@@ -52,13 +53,14 @@ type sharedLinksHandler struct {
 	baseURL string
 	limiter store.Limiter
 	ui      *uiHandler
+	staff   *staff.Service // hides deleted accounts' links; nil = none
 }
 
 func sharedLinkRoutes(e *echo.Echo, d Deps, si *sitesHandler, ui *uiHandler) {
 	if d.SharedLinks == nil {
 		return
 	}
-	h := &sharedLinksHandler{db: d.SharedLinks, sites: si, stats: d.Stats, secret: d.SecretKey, baseURL: d.BaseURL, limiter: d.Limiter, ui: ui}
+	h := &sharedLinksHandler{db: d.SharedLinks, sites: si, stats: d.Stats, secret: d.SecretKey, baseURL: d.BaseURL, limiter: d.Limiter, ui: ui, staff: d.Staff}
 	e.GET("/api/v1/sites/:site_id/shared-links", h.list)
 	e.POST("/api/v1/sites/:site_id/shared-links", h.create)
 	e.DELETE("/api/v1/sites/:site_id/shared-links/:link_id", h.delete)
@@ -195,6 +197,13 @@ func (h *sharedLinksHandler) link(c echo.Context) (store.SharedLink, store.Site,
 	s, err := h.db.SiteByID(ctx, l.SiteID)
 	if errors.Is(err, store.ErrNotFound) {
 		return store.SharedLink{}, store.Site{}, errShareNotFound
+	}
+	if h.staff != nil && err == nil {
+		// A deleted account's dashboards are gone at once, before the
+		// hard delete removes their rows.
+		if refused, deleted := h.staff.Refused(ctx, s.ID); refused && deleted {
+			return store.SharedLink{}, store.Site{}, errShareNotFound
+		}
 	}
 	return l, s, err
 }

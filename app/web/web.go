@@ -15,6 +15,7 @@ import (
 	"github.com/footfallhq/footfall/app/jobs"
 	"github.com/footfallhq/footfall/app/mail"
 	"github.com/footfallhq/footfall/app/query"
+	"github.com/footfallhq/footfall/app/staff"
 	"github.com/footfallhq/footfall/store"
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
@@ -101,6 +102,11 @@ type Deps struct {
 	// webhooks (it answers "disabled" outside hosted mode); nil = no
 	// billing routes.
 	Billing *billing.Service
+
+	// Staff serves the staff admin panel (/api/admin/accounts…, audit,
+	// announcements), account deletion requests, and refuses blocked or
+	// deleted accounts' events and sign-ins; nil = none of that.
+	Staff *staff.Service
 }
 
 // New returns the public HTTP handler.

@@ -116,7 +116,7 @@ const membershipSelect = `SELECT m.account_id, m.user_id, m.role, m.created_at, 
 
 // UserMemberships returns a user's memberships by account.
 func (s *Store) UserMemberships(ctx context.Context, userID int64) ([]store.Membership, error) {
-	list, err := queryAll(ctx, s, scanMembership, membershipSelect+"WHERE m.user_id = $1 ORDER BY m.account_id", userID)
+	list, err := queryAll(ctx, s, scanMembership, membershipSelect+"WHERE m.user_id = $1 AND a.deleted_at = 0 ORDER BY m.account_id", userID)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: memberships of user %d: %w", userID, err)
 	}
@@ -134,7 +134,7 @@ func (s *Store) Members(ctx context.Context, accountID int64) ([]store.Membershi
 
 // Membership returns one user's membership of an account.
 func (s *Store) Membership(ctx context.Context, accountID, userID int64) (store.Membership, error) {
-	m, err := scanMembership(s.pool.QueryRow(ctx, membershipSelect+"WHERE m.account_id = $1 AND m.user_id = $2", accountID, userID))
+	m, err := scanMembership(s.pool.QueryRow(ctx, membershipSelect+"WHERE m.account_id = $1 AND m.user_id = $2 AND a.deleted_at = 0", accountID, userID))
 	if err != nil {
 		return store.Membership{}, fmt.Errorf("postgres: membership of user %d in account %d: %w", userID, accountID, translate(err))
 	}

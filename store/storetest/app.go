@@ -77,6 +77,7 @@ func RunApp(t *testing.T, open func(t testing.TB) store.App) {
 		{"Ping", appTestPing},
 	}
 	tests = append(tests, appAccountTests...)
+	tests = append(tests, appStaffTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
