@@ -145,6 +145,7 @@ func TestAlertsAndJobsUI(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	staffTwoFactor(t, f.App.DB, site.OwnerID) // staff pages need it
 	Do(t, tab, chromedp.Navigate(f.URL+"/admin/jobs"))
 	waitFor(t, tab, "the jobs", `document.querySelector('tr[data-job=rollup][data-status=ok]') !== null`)
 	st, err := sc.Status(ctx)
