@@ -88,8 +88,8 @@ func (c Config) Validate() error {
 		bad("FOOTFALL_REGISTRATION %q must be open, invite or closed", c.Registration)
 	}
 	if c.SMTPURL != "" {
-		if s := scheme(c.SMTPURL); s != "smtp" && s != "smtps" {
-			bad("FOOTFALL_SMTP_URL must start with smtp:// or smtps://")
+		for _, p := range smtpURLProblems(c.SMTPURL) {
+			bad("%s", p)
 		}
 	}
 	if _, err := c.TrustedProxyPrefixes(); err != nil {

@@ -147,6 +147,9 @@ func (h *accountHandler) me(c echo.Context) error {
 		return c.JSON(http.StatusUnauthorized, map[string]any{
 			"error": errSignedOut.Message, "code": errSignedOut.Code, "setup_needed": needed,
 			"registration": h.registrationMode(),
+			// The sign-up and password-reset pages say when no mail
+			// will arrive (it is only logged).
+			"mail_configured": h.mailConfigured,
 		})
 	}
 	if err != nil {

@@ -84,7 +84,7 @@ func (h *accountHandler) sendVerification(ctx context.Context, user store.User) 
 		return err
 	}
 	h.sendAccountMail(ctx, user.Email, "verify_email", map[string]any{
-		"Email": user.Email, "Link": h.baseURL + "/api/auth/verify?token=" + url.QueryEscape(token), "Expires": "48 hours",
+		"Email": user.Email, "Link": h.baseURL + "/verify-email?token=" + url.QueryEscape(token), "Expires": "48 hours",
 	})
 	return nil
 }
@@ -108,9 +108,11 @@ func (h *accountHandler) useVerification(ctx context.Context, token string) (int
 	return user.ID, h.tokens.SetEmailVerified(ctx, user.ID, time.Now())
 }
 
-// verifyLink is GET /api/auth/verify?token=…, the link in the email: it
-// verifies and sends the browser to the dashboard with the outcome in the
-// query (email_verified=1 or 0).
+// verifyLink is GET /api/auth/verify?token=…, what the emailed link was
+// before it opened the /verify-email page (which POSTs the token, so a
+// mail scanner fetching links spends nothing): links already sent keep
+// working. It verifies and sends the browser to that page with the
+// outcome (verified=1 or 0).
 func (h *accountHandler) verifyLink(c echo.Context) error {
 	if err := h.limit(c, "verify", ""); err != nil {
 		return err
@@ -119,12 +121,12 @@ func (h *accountHandler) verifyLink(c echo.Context) error {
 	id, err := h.useVerification(c.Request().Context(), c.QueryParam("token"))
 	var refused *Error
 	if errors.As(err, &refused) {
-		return c.Redirect(http.StatusSeeOther, "/?email_verified=0")
+		return c.Redirect(http.StatusSeeOther, "/verify-email?verified=0")
 	} else if err != nil {
 		return err
 	}
 	h.audit(c, "email verified", id)
-	return c.Redirect(http.StatusSeeOther, "/?email_verified=1")
+	return c.Redirect(http.StatusSeeOther, "/verify-email?verified=1")
 }
 
 // verify is POST /api/auth/verify {token}: the same for scripts and the UI.
@@ -273,7 +275,7 @@ func (h *accountHandler) securityNotice(c echo.Context, user store.User, title, 
 		"Title": title, "Summary": summary,
 		"Time":   time.Now().UTC().Format("Monday, 2 January 2006 15:04 MST"),
 		"Device": h.device(c.Request().UserAgent()), "Location": loc,
-		"Link": h.baseURL + "/settings",
+		"Link": h.baseURL + "/account",
 	})
 }
 

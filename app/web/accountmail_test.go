@@ -79,19 +79,21 @@ func TestSignupVerification(t *testing.T) {
 		t.Fatalf("mails = %+v, want one verification mail to bob", msgs)
 	}
 	u := link(t, m)
-	if u.Path != "/api/auth/verify" {
-		t.Errorf("verification link %s", u)
+	if u.Path != "/verify-email" {
+		t.Errorf("verification link %s, want the /verify-email page", u)
 	}
 	// A new link replaces the old one.
 	at.send(t, req("POST", "/api/auth/verify/resend", ""), &b).want(t, "POST /api/auth/verify/resend", http.StatusAccepted, "")
 	second := link(t, srv.Wait(t, 2)[1])
-	r := at.send(t, req("GET", u.RequestURI(), ""), nil)
-	if r.status != http.StatusSeeOther || r.header.Get("Location") != "/?email_verified=0" {
-		t.Errorf("GET replaced link = %d %s, want 303 to /?email_verified=0", r.status, r.header.Get("Location"))
+	// Links mailed before the page existed pointed at GET /api/auth/verify.
+	apiLink := func(u *url.URL) string { return "/api/auth/verify?token=" + url.QueryEscape(u.Query().Get("token")) }
+	r := at.send(t, req("GET", apiLink(u), ""), nil)
+	if r.status != http.StatusSeeOther || r.header.Get("Location") != "/verify-email?verified=0" {
+		t.Errorf("GET replaced link = %d %s, want 303 to /verify-email?verified=0", r.status, r.header.Get("Location"))
 	}
-	r = at.send(t, req("GET", second.RequestURI(), ""), nil)
-	if r.status != http.StatusSeeOther || r.header.Get("Location") != "/?email_verified=1" {
-		t.Errorf("GET link = %d %s, want 303 to /?email_verified=1", r.status, r.header.Get("Location"))
+	r = at.send(t, req("GET", apiLink(second), ""), nil)
+	if r.status != http.StatusSeeOther || r.header.Get("Location") != "/verify-email?verified=1" {
+		t.Errorf("GET link = %d %s, want 303 to /verify-email?verified=1", r.status, r.header.Get("Location"))
 	}
 	if !at.emailVerified(t, &b) {
 		t.Error("not verified after opening the link")

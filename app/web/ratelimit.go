@@ -31,6 +31,7 @@ type routeLimit struct {
 var routeLimits = []routeLimit{
 	{"POST /api/event", store.Limit{Rate: 50, Period: time.Second, Burst: 500}, "ip", "events", true},
 	{"POST /api/auth/invitations/accept", store.PerMinute(10), "ip", "invitation attempts", false},
+	{"POST /api/auth/invitations/lookup", store.PerMinute(20), "ip", "invitation look-ups", false},
 }
 
 // siteEventLimit bounds ingestion per site (in process, like the IP

@@ -29,6 +29,7 @@ var publicAPI = map[string]string{
 	"POST /api/auth/logout":  "ends the session if there is one",
 	// The emailed token is the credential; signed out, it signs up.
 	"POST /api/auth/invitations/accept": "joins an account through an invitation",
+	"POST /api/auth/invitations/lookup": "what an invitation is for, to its token's holder",
 	"GET /api/billing/plans":            "the plans on sale (hosted mode), for a pricing page",
 	// Shared dashboards: the secret link is the credential
 	// (TestSharedLinks in package app checks their gate and isolation).

@@ -99,6 +99,11 @@ func routes(e *echo.Echo, d Deps) {
 	}
 	// The staff Jobs page; the page itself shows others a not-found.
 	e.GET("/admin/jobs", ui.servePage)
+	// Account pages: the targets of emailed links (verify-email,
+	// reset-password, invitation) and the team page.
+	for _, path := range []string{"/signup", "/forgot-password", "/reset-password", "/verify-email", "/invitation", "/account", "/account/team"} {
+		e.GET(path, ui.shell)
+	}
 	sharedLinkRoutes(e, d, si, ui)
 }
 

@@ -49,6 +49,7 @@ func teamRoutes(e *echo.Echo, d Deps, au *authenticator) {
 	e.POST("/api/accounts/:account_id/invitations", h.invite)
 	e.DELETE("/api/accounts/:account_id/invitations/:invitation_id", h.revoke)
 	e.POST("/api/auth/invitations/accept", h.accept)
+	e.POST("/api/auth/invitations/lookup", h.invitationInfo)
 }
 
 type teamsHandler struct {

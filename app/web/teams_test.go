@@ -81,11 +81,20 @@ func TestTeamsInvitationFlow(t *testing.T) {
 	at.send(t, req("POST", "/api/accounts/"+acc+"/invitations", `{"email":"not an address","role":"viewer"}`), &ab).want(t, "invite a non-address", http.StatusBadRequest, "invalid_email")
 	token := invite(t, at, srv, &ab, site.AccountID, "carol@example.com", "viewer")
 
+	// What the invitation page shows before accepting.
+	info := decodeBody[invitationInfoJSON](t, "look the invitation up", at.send(t, req("POST", "/api/auth/invitations/lookup", `{"token":"`+token+`"}`), nil), http.StatusOK)
+	if info.Email != "carol@example.com" || info.Role != store.RoleViewer || info.AccountName == "" || info.AccountExists {
+		t.Errorf("invitation lookup = %+v, want carol as viewer of alice's account, no user yet", info)
+	}
+	at.send(t, req("POST", "/api/auth/invitations/lookup", `{"token":"AAAA"}`), nil).want(t, "look up a wrong token", http.StatusNotFound, "invitation_invalid")
+	at.send(t, req("POST", "/api/auth/invitations/lookup", `{"token":`), nil).want(t, "look up with bad JSON", http.StatusBadRequest, "invalid_request")
+
 	// Signing up through the invitation, with registration by invitation only.
 	at.send(t, req("POST", "/api/auth/invitations/accept", `{"token":"`+token+`","password":"short"}`), nil).want(t, "accept with a weak password", http.StatusBadRequest, "weak_password")
 	at.send(t, req("POST", "/api/auth/invitations/accept", `{"token":"AAAA","password":"correct horse battery"}`), nil).want(t, "accept with a wrong token", http.StatusNotFound, "invitation_invalid")
 	cb, _ := at.send(t, req("POST", "/api/auth/invitations/accept", `{"token":"`+token+`","password":"correct horse battery"}`), nil).signedIn(t, "accept as a new user", "carol@example.com")
 	at.send(t, req("POST", "/api/auth/invitations/accept", `{"token":"`+token+`","password":"correct horse battery"}`), nil).want(t, "accept twice", http.StatusNotFound, "invitation_invalid")
+	at.send(t, req("POST", "/api/auth/invitations/lookup", `{"token":"`+token+`"}`), nil).want(t, "look up a used invitation", http.StatusNotFound, "invitation_invalid")
 
 	// A viewer reads, and may not write.
 	var list struct{ Sites []siteJSON }
@@ -107,6 +116,9 @@ func TestTeamsInvitationFlow(t *testing.T) {
 
 	// An existing user must sign in to accept, and only the invited one may.
 	token = invite(t, at, srv, &ab, site.AccountID, "dave@example.com", "admin")
+	if info := decodeBody[invitationInfoJSON](t, "look up dave's invitation", at.send(t, req("POST", "/api/auth/invitations/lookup", `{"token":"`+token+`"}`), nil), http.StatusOK); !info.AccountExists {
+		t.Errorf("dave's invitation lookup = %+v, want account_exists", info)
+	}
 	at.send(t, req("POST", "/api/auth/invitations/accept", `{"token":"`+token+`","password":"correct horse battery"}`), nil).want(t, "accept for an existing user, signed out", http.StatusUnauthorized, "sign_in_first")
 	at.send(t, req("POST", "/api/auth/invitations/accept", `{"token":"`+token+`"}`), &cb).want(t, "carol accepts dave's invitation", http.StatusForbidden, "invitation_other_email")
 	db := at.login(t, "dave@example.com", "correct horse battery")

@@ -39,7 +39,8 @@ func TestDashboardServing(t *testing.T) {
 		return rec
 	}
 
-	for _, path := range []string{"/", "/login", "/setup?token=abc", "/sites", "/example.com", "/example.com?period=7d&f=is%7Cvisit:country%7CDE", "/example.com/performance?vital=inp", "/example.com/settings"} {
+	for _, path := range []string{"/", "/login", "/setup?token=abc", "/sites", "/example.com", "/example.com?period=7d&f=is%7Cvisit:country%7CDE", "/example.com/performance?vital=inp", "/example.com/settings",
+		"/signup", "/forgot-password", "/reset-password?token=x", "/verify-email?token=x", "/invitation?token=x", "/account", "/account/team"} {
 		r := get(path)
 		body := r.Body.String()
 		if r.Code != 200 || !strings.Contains(body, `<div id="app">`) ||

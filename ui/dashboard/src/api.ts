@@ -3,8 +3,8 @@
 // GET /api/auth/me handed out.
 import { t } from './strings'
 
-export interface User { id: number; email: string; admin: boolean; totp_enabled?: boolean }
-export interface Me { user: User; csrf_token: string; setup_needed: boolean }
+export interface User { id: number; email: string; admin: boolean; totp_enabled?: boolean; email_verified?: boolean }
+export interface Me { user: User; csrf_token: string; setup_needed: boolean; mail_configured?: boolean }
 
 export class ApiError extends Error {
   constructor(public status: number, public code: string, message: string, public body: any = {}) {

@@ -13,9 +13,12 @@ import { Settings } from './dashboard/settings'
 import { Shared } from './pages/shared'
 import { Account } from './pages/account'
 import { Jobs } from './pages/jobs'
+import { accountPaths, AccountPage } from './pages/accountpages'
+import { EmailBanner } from './pages/verifyemail'
+import { Team } from './pages/team'
 import './style.css'
 
-type Session = { state: 'loading' } | { state: 'in'; me: api.Me } | { state: 'out'; setupNeeded: boolean } | { state: 'error'; error: unknown }
+type Session = { state: 'loading' } | { state: 'in'; me: api.Me } | { state: 'out'; setupNeeded: boolean; registration?: string; mailConfigured?: boolean } | { state: 'error'; error: unknown }
 
 function App() {
   const { path } = useLocation()
@@ -26,7 +29,9 @@ function App() {
       (me) => { api.setSession(me); setSession({ state: 'in', me }) },
       (e) => {
         api.setSession(null)
-        if (e instanceof api.ApiError && e.status === 401) setSession({ state: 'out', setupNeeded: !!e.body.setup_needed })
+        if (e instanceof api.ApiError && e.status === 401) {
+          setSession({ state: 'out', setupNeeded: !!e.body.setup_needed, registration: e.body.registration, mailConfigured: e.body.mail_configured !== false })
+        }
         else setSession({ state: 'error', error: e })
       },
     )
@@ -45,20 +50,29 @@ function App() {
   let redirect = ''
   if (session.state === 'out') {
     if (session.setupNeeded && path !== '/setup') redirect = '/setup'
-    else if (!session.setupNeeded && path !== '/login' && path !== '/setup') {
+    else if (!session.setupNeeded && path !== '/login' && path !== '/setup' && !accountPaths.includes(path)) {
       redirect = '/login' + (path === '/' ? '' : '?next=' + encodeURIComponent(path + location.search))
     }
-  } else if (session.state === 'in' && (path === '/' || path === '/login' || path === '/setup')) {
+  } else if (session.state === 'in' && (path === '/' || path === '/login' || path === '/setup' || path === '/signup')) {
     redirect = '/sites'
   }
   useEffect(() => { if (redirect) navigate(redirect, true) }, [redirect])
 
   if (session.state === 'loading' || redirect) return <main class="page"><Skeleton lines={3} /></main>
   if (session.state === 'error') return <main class="page narrow"><ErrorBox error={session.error} onRetry={check} /></main>
+  // Sign-up, password reset, email verification and invitations: signed in or out.
+  if (accountPaths.includes(path) && (session.state === 'out' || path !== '/signup')) {
+    return <AccountPage path={path} me={session.state === 'in' ? session.me : null}
+      registration={session.state === 'out' ? session.registration : undefined}
+      mailConfigured={session.state === 'out' ? session.mailConfigured !== false : session.me.mail_configured !== false}
+      onSignedIn={(me, to) => { api.setSession(me); setSession({ state: 'in', me }); navigate(to, true) }}
+      onSignedOut={() => { api.setSession(null); check() }}
+      onRefresh={check} />
+  }
   if (session.state === 'out') {
     return path === '/setup'
       ? <Setup setupNeeded={session.setupNeeded} onDone={signedIn} />
-      : <Login onDone={signedIn} />
+      : <Login onDone={signedIn} registration={session.registration} />
   }
 
   const signOut = async () => {
@@ -72,6 +86,7 @@ function App() {
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent)
   let page
   if (path === '/sites') page = <Sites />
+  else if (path === '/account/team') page = <Team me={session.me} />
   else if (path === '/account') page = <Account me={session.me} onMe={(me) => setSession({ state: 'in', me })} />
   else if (path === '/admin/jobs') page = <Jobs me={session.me} />
   else if (parts.length === 1) page = <Dashboard key={parts[0]} domain={parts[0]} />
@@ -88,6 +103,7 @@ function App() {
           <button type="button" class="link" onClick={signOut}>{t.signOut}</button>
         </nav>
       </header>
+      <EmailBanner me={session.me} />
       {page}
     </>
   )

@@ -7,6 +7,7 @@ import * as api from '../api'
 import { t } from '../strings'
 import { CopyBox, ErrorBox, Field, Skeleton } from '../components'
 import { useLoad } from '../load'
+import { AccountTabs } from './team'
 
 const when = new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeStyle: 'short' })
 const at = (s: string) => when.format(new Date(s))
@@ -18,6 +19,7 @@ export function Account({ me, onMe }: { me: api.Me; onMe: (me: api.Me) => void }
   return (
     <main class="page narrow account">
       <div class="page-head"><h1>{t.accountTitle}</h1><span class="muted">{me.user.email}</span></div>
+      <AccountTabs current="account" />
       <Password onDone={renewed} />
       <TwoFactor enabled={!!me.user.totp_enabled} onDone={renewed} />
       <Sessions key={me.csrf_token} />

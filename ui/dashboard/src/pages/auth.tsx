@@ -1,6 +1,7 @@
 // Sign in, and the first-run page that creates the owner account.
 import { useState } from 'preact/hooks'
 import * as api from '../api'
+import * as accounts from '../accounts'
 import { t } from '../strings'
 import { ErrorBox, Field } from '../components'
 
@@ -13,9 +14,13 @@ function messageOf(e: unknown): string {
   return t.errServer
 }
 
-export function Login({ onDone }: { onDone: (me: api.Me) => void }) {
+// Login signs in with email and password and, for a person with
+// two-factor sign-in on, a second step asking for the code.
+export function Login({ onDone, registration = 'invite' }: { onDone: (me: api.Me) => void; registration?: string }) {
   const [email, setEmail] = useState('')
   const [password, setPassword] = useState('')
+  const [code, setCode] = useState('')
+  const [needCode, setNeedCode] = useState(false)
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState('')
   const submit = async (e: Event) => {
@@ -23,11 +28,29 @@ export function Login({ onDone }: { onDone: (me: api.Me) => void }) {
     setBusy(true)
     setError('')
     try {
-      onDone(await api.login(email.trim(), password))
+      onDone(await accounts.login(email.trim(), password, needCode ? code.replace(/\s/g, '') : undefined))
     } catch (err) {
-      setError(messageOf(err))
+      if (err instanceof api.ApiError && err.code === 'totp_required') setNeedCode(true)
+      else setError(err instanceof api.ApiError && err.code === 'invalid_code' ? t.badCode : messageOf(err))
       setBusy(false)
     }
+  }
+  if (needCode) {
+    return (
+      <main class="page auth">
+        <form class="card" onSubmit={submit} aria-labelledby="login-title" data-step="code">
+          <h1 id="login-title">{t.loginTitle}</h1>
+          <p class="muted">{t.totpStepLead}</p>
+          <Field label={t.totpCodeOrRecovery}>
+            <input type="text" name="code" autocomplete="one-time-code" inputMode="numeric" required autofocus spellcheck={false} value={code}
+              onInput={(e) => setCode(e.currentTarget.value)} />
+          </Field>
+          {error && <ErrorBox error={error} />}
+          <button type="submit" class="button" disabled={busy}>{busy ? t.signingIn : t.signIn}</button>
+          <button type="button" class="link" onClick={() => { setNeedCode(false); setCode(''); setError('') }}>{t.totpStepBack}</button>
+        </form>
+      </main>
+    )
   }
   return (
     <main class="page auth">
@@ -43,6 +66,10 @@ export function Login({ onDone }: { onDone: (me: api.Me) => void }) {
         </Field>
         {error && <ErrorBox error={error} />}
         <button type="submit" class="button" disabled={busy}>{busy ? t.signingIn : t.signIn}</button>
+        <p class="muted auth-links">
+          <a href="/forgot-password">{t.forgotLink}</a>
+          {registration === 'open' && <> · <a href="/signup">{t.signupLink}</a></>}
+        </p>
       </form>
     </main>
   )
