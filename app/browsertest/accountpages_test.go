@@ -174,6 +174,7 @@ func TestAccountPages(t *testing.T) {
 		mb.wait(t, email, "Your Footfall password was changed")
 		// The link works once.
 		Do(t, tab, chromedp.Navigate(f.URL+link))
+		waitFor(t, tab, "the form again", `document.querySelector('input[name=new_password_again]') !== null`)
 		fillNewPassword(t, tab, "a third long passphrase")
 		Do(t, tab, chromedp.Click(`form button[type=submit]`))
 		waitFor(t, tab, "the used link refused", `document.querySelector('.error') !== null && document.querySelector('a[href="/forgot-password"]') !== null`)
