@@ -240,6 +240,10 @@ func (a *App) OpenEvents(ctx context.Context) error {
 			return goals, err
 		},
 		Funnels: a.DB.ListFunnels,
+		// Read at call time: tests replace a.Billing.
+		Readable: func(ctx context.Context, site store.Site, now time.Time) (query.Window, error) {
+			return a.readableWindow(ctx, site, now)
+		},
 	}
 	return nil
 }

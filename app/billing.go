@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/footfallhq/footfall/app/billing"
+	"github.com/footfallhq/footfall/app/query"
 	"github.com/footfallhq/footfall/store"
 )
 
@@ -44,6 +45,41 @@ func (a *App) BillingConfig() (billing.Config, error) {
 		BaseURL:       strings.TrimRight(cfg.BaseURL, "/"),
 		Grace:         time.Duration(cfg.BillingGraceDays) * 24 * time.Hour,
 	}, nil
+}
+
+// AllowPersonalSite refuses a site for the user's personal account (the
+// first they own, where a site created for them without an account goes)
+// beyond its plan's number of sites (saas mode; `footfall site add
+// --owner`). A user owning no account yet gets one, empty: allowed.
+func (a *App) AllowPersonalSite(ctx context.Context, userID int64) error {
+	if !a.Billing.Enabled() {
+		return nil
+	}
+	ms, err := a.DB.UserMemberships(ctx, userID)
+	if err != nil {
+		return fmt.Errorf("accounts of user %d: %w", userID, err)
+	}
+	for _, m := range ms {
+		if m.Role == store.RoleOwner {
+			return a.Billing.AllowSite(ctx, m.AccountID)
+		}
+	}
+	return nil
+}
+
+// readableWindow is how far back a site's stats may be read: its
+// account's plan retention in saas mode, everything otherwise. Older
+// events stay stored (an upgrade shows them again at once).
+func (a *App) readableWindow(ctx context.Context, site store.Site, now time.Time) (query.Window, error) {
+	loc, err := time.LoadLocation(site.TimeZone)
+	if err != nil {
+		loc = time.UTC
+	}
+	from, refusal, err := a.Billing.ReadableFrom(ctx, site.AccountID, now, loc)
+	if err != nil || refusal == nil {
+		return query.Window{}, err
+	}
+	return query.Window{From: from, Refusal: refusal}, nil
 }
 
 // directory answers billing's questions about accounts from the app

@@ -56,6 +56,9 @@ func site(ctx context.Context, e *Env, cfg config.Config, args []string) error {
 				return err
 			}
 			s.OwnerID = u.ID
+			if err := a.AllowPersonalSite(ctx, u.ID); err != nil {
+				return err
+			}
 		}
 		s, err = a.DB.CreateSite(ctx, s)
 		if errors.Is(err, store.ErrConflict) {

@@ -99,6 +99,13 @@ func (s *Service) RunFunnel(ctx context.Context, body []byte, allowed func(store
 	if err != nil {
 		return FunnelResponse{}, err
 	}
+	win, err := s.window(ctx, site, now())
+	if err != nil {
+		return FunnelResponse{}, err
+	}
+	if from, _, err = win.clamp(from, to); err != nil {
+		return FunnelResponse{}, err
+	}
 	q := store.FunnelQuery{SiteID: site.ID, From: from.UTC(), To: to.UTC(), Steps: steps}
 	for _, raw := range req.Filters {
 		f, err := parseFilter(raw, 0)

@@ -95,6 +95,41 @@ type Service struct {
 	// through Cache.Stored.
 	Cache *Cache
 	Now   func() time.Time
+	// Readable, if set, is how far back a site's stats may be read (a
+	// hosted plan's retention). Ranges reaching further back are cut to
+	// its From; a range wholly before it is answered with its Refusal.
+	// Nothing is deleted: a later, longer window reads the events again.
+	Readable func(ctx context.Context, site store.Site, now time.Time) (Window, error)
+}
+
+// Window is the part of a site's history a query may read.
+type Window struct {
+	From    time.Time // zero: no limit
+	Refusal error     // returned for a range wholly before From
+}
+
+// clamp cuts [from, to) to the window: the new from, whether it moved,
+// or the window's refusal when nothing of the range is left.
+func (w Window) clamp(from, to time.Time) (time.Time, bool, error) {
+	switch {
+	case w.From.IsZero() || !from.Before(w.From):
+		return from, false, nil
+	case !to.After(w.From):
+		return from, false, w.Refusal
+	}
+	return w.From, true, nil
+}
+
+// window returns the site's readable window (none without Readable).
+func (s *Service) window(ctx context.Context, site store.Site, now time.Time) (Window, error) {
+	if s.Readable == nil {
+		return Window{}, nil
+	}
+	w, err := s.Readable(ctx, site, now)
+	if err != nil {
+		return Window{}, fmt.Errorf("query: readable window of site %d: %w", site.ID, err)
+	}
+	return w, nil
 }
 
 // Cache lifetimes: answers about ranges that are over rarely change (late
@@ -134,6 +169,14 @@ func (s *Service) Run(ctx context.Context, body []byte, allowed func(store.Site)
 	if err != nil {
 		return Response{}, err
 	}
+	win, err := s.window(ctx, site, t)
+	if err != nil {
+		return Response{}, err
+	}
+	var clamped bool
+	if q.From, clamped, err = win.clamp(q.From, q.To); err != nil {
+		return Response{}, err
+	}
 	cacheable := !isMoving(req.DateRange)
 	res, err := s.query(ctx, q, t, cacheable)
 	if err != nil {
@@ -141,6 +184,10 @@ func (s *Service) Run(ctx context.Context, body []byte, allowed func(store.Site)
 	}
 	out := shape(req, q, res)
 	loc, _ := time.LoadLocation(q.TimeZone)
+	if clamped {
+		// The answer covers less than was asked: say from when.
+		out.Meta["readable_from"] = win.From.In(loc).Format(time.RFC3339)
+	}
 	timeDim := timeDimension(q.Dimensions)
 	var labels []string
 	if timeDim >= 0 && (req.Include.TimeLabels || req.Include.Comparisons != nil) {
@@ -154,6 +201,13 @@ func (s *Service) Run(ctx context.Context, body []byte, allowed func(store.Site)
 		cq.From, cq.To, err = comparisonRange(c, q.From, q.To, loc, site)
 		if err != nil {
 			return Response{}, err
+		}
+		var cmpClamped bool
+		if cq.From, cmpClamped, err = win.clamp(cq.From, cq.To); err != nil {
+			return Response{}, err
+		}
+		if cmpClamped {
+			out.Meta["readable_from"] = win.From.In(loc).Format(time.RFC3339)
 		}
 		cq.Limit, cq.Offset = defaultLimit, 0
 		cres, err := s.query(ctx, cq, t, cacheable)

@@ -33,6 +33,9 @@ type accountTest struct {
 	h      *echo.Echo
 	db     *sqlite.Store
 	outbox *mail.Outbox // with accountOptions.mail
+	// billing is the handler's billing service, to drop its cache after
+	// a test changes a plan in db.
+	billing *billing.Service
 }
 
 type accountOptions struct {
@@ -46,6 +49,9 @@ type accountOptions struct {
 	// server (accountmail_test.go).
 	mail     *mailtest.Server
 	teamMail mail.Mailer // where invitations go; default none
+	// selfHosted turns billing off (FOOTFALL_MODE=selfhost): no plan
+	// limits, for tests that need more than the free plan holds.
+	selfHosted bool
 }
 
 func newAccountTest(t testing.TB, o accountOptions) *accountTest {
@@ -80,13 +86,14 @@ func newAccountTest(t testing.TB, o accountOptions) *accountTest {
 		// httptest's requests come from 192.0.2.1 (TEST-NET-1).
 		Locate: func(ip string) string { return map[string]string{"192.0.2.1": "Testville, ZZ"}[ip] },
 		// Billing on (no Stripe): its routes are in the table the route
-		// tests walk.
-		Billing: billing.New(billing.Config{Enabled: true, Store: db}),
+		// tests walk, and plan limits apply (planlimits_test.go) unless
+		// the test is about something else (selfHosted).
+		Billing: billing.New(billing.Config{Enabled: !o.selfHosted, Store: db, Directory: testDirectory{db}}),
 	}
 	if o.limited {
 		d.Limiter = memory.NewLimiter()
 	}
-	at := &accountTest{db: db}
+	at := &accountTest{db: db, billing: d.Billing}
 	if o.mail != nil {
 		at.outbox = testOutbox(t, db, o.mail)
 		d.Mail, d.AccountMail, d.MailConfigured = at.outbox, db, true

@@ -19,6 +19,7 @@ import (
 
 	"github.com/footfallhq/footfall/app/access"
 	"github.com/footfallhq/footfall/app/alerts"
+	"github.com/footfallhq/footfall/app/billing"
 	"github.com/footfallhq/footfall/app/mail"
 	"github.com/footfallhq/footfall/app/reports"
 	"github.com/footfallhq/footfall/store"
@@ -99,6 +100,19 @@ func (h *alertsHandler) site(c echo.Context, domain string) (store.Site, error) 
 		domain = c.QueryParam("site_id")
 	}
 	return h.sites.site(c.Request().Context(), user, domain, access.ManageSite)
+}
+
+// allowRule refuses an alert rule beyond the account's plan (hosted
+// mode): the plan's alerts count the rules of all the account's sites.
+func (h *alertsHandler) allowRule(ctx context.Context, site store.Site) error {
+	b := h.sites.billing
+	if b == nil || !b.Enabled() {
+		return nil
+	}
+	return b.AllowAcrossSites(ctx, site.AccountID, billing.LimitAlerts, func(ctx context.Context, siteID int64) (int, error) {
+		rules, err := h.DB.ListAlertRules(ctx, siteID)
+		return len(rules), err
+	})
 }
 
 // decodeStrict reads a JSON object into v, refusing unknown fields.
@@ -226,6 +240,9 @@ func (h *alertsHandler) createRule(c echo.Context) error {
 	ctx := c.Request().Context()
 	r, err := h.rule(ctx, site, req)
 	if err != nil {
+		return err
+	}
+	if err := h.allowRule(ctx, site); err != nil {
 		return err
 	}
 	if r, err = h.DB.CreateAlertRule(ctx, r); err != nil {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/footfallhq/footfall/app/billing"
 	"github.com/footfallhq/footfall/store"
 )
 
@@ -20,6 +21,10 @@ type Error struct {
 	Message string
 	// RetryAfter, in seconds, is sent as Retry-After when positive.
 	RetryAfter int
+	// Limit and Plan name the plan limit a 402 plan_limit answer is
+	// about (hosted mode), for clients to offer the right upgrade.
+	Limit string
+	Plan  string
 }
 
 func (e *Error) Error() string { return e.Message }
@@ -31,6 +36,8 @@ func apiError(status int, code, message string) *Error {
 type errorBody struct {
 	Error string `json:"error"`
 	Code  string `json:"code"`
+	Limit string `json:"limit,omitempty"`
+	Plan  string `json:"plan,omitempty"`
 }
 
 func errorHandler(logger *slog.Logger) echo.HTTPErrorHandler {
@@ -40,8 +47,11 @@ func errorHandler(logger *slog.Logger) echo.HTTPErrorHandler {
 		}
 		var apiErr *Error
 		var echoErr *echo.HTTPError
+		var limitErr *billing.LimitError
 		switch {
 		case errors.As(err, &apiErr):
+		case errors.As(err, &limitErr):
+			apiErr = planLimitError(limitErr)
 		case errors.As(err, &echoErr):
 			// echo's own answers: unknown route, wrong method, too large.
 			msg := http.StatusText(echoErr.Code)
@@ -68,7 +78,7 @@ func errorHandler(logger *slog.Logger) echo.HTTPErrorHandler {
 		if c.Request().Method == http.MethodHead {
 			werr = c.NoContent(apiErr.Status)
 		} else {
-			werr = c.JSON(apiErr.Status, errorBody{Error: apiErr.Message, Code: apiErr.Code})
+			werr = c.JSON(apiErr.Status, errorBody{Error: apiErr.Message, Code: apiErr.Code, Limit: apiErr.Limit, Plan: apiErr.Plan})
 		}
 		if werr != nil {
 			logger.Debug("writing error response", "err", werr)
@@ -95,4 +105,12 @@ func codeFor(status int) string {
 		return "internal"
 	}
 	return "bad_request"
+}
+
+// planLimitError answers an action the account's plan does not allow
+// (hosted mode): 402, the limit and the plan named, the way out in the
+// message.
+func planLimitError(e *billing.LimitError) *Error {
+	return &Error{Status: http.StatusPaymentRequired, Code: "plan_limit", Limit: e.Limit, Plan: e.Plan.Code,
+		Message: e.Error() + " (see /billing)"}
 }

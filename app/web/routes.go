@@ -56,7 +56,7 @@ func routes(e *echo.Echo, d Deps) {
 	e.POST("/api/v2/funnel", st.funnel)
 	e.OPTIONS("/api/v2/funnel", st.preflight)
 
-	si := &sitesHandler{db: d.Sites, events: d.SiteEvents, authenticate: au.user, access: siteAccess(d)}
+	si := &sitesHandler{db: d.Sites, events: d.SiteEvents, authenticate: au.user, access: siteAccess(d), billing: d.Billing}
 	e.GET("/api/v1/sites", si.list)
 	e.POST("/api/v1/sites", si.create)
 	e.GET("/api/v1/sites/goals", si.goals)

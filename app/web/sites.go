@@ -13,6 +13,7 @@ import (
 	"strconv"
 
 	"github.com/footfallhq/footfall/app/access"
+	"github.com/footfallhq/footfall/app/billing"
 	"github.com/footfallhq/footfall/app/sites"
 	"github.com/footfallhq/footfall/store"
 	"github.com/labstack/echo/v4"
@@ -61,6 +62,31 @@ type sitesHandler struct {
 	// authenticate resolves the request's API key or session to a user,
 	// as the stats API does (authenticator.user).
 	authenticate func(c echo.Context) (store.User, error)
+	// billing holds a hosted account to its plan's number of sites; nil
+	// or self-hosted, no limit.
+	billing *billing.Service
+}
+
+// allowSite refuses one more site than the account's plan holds (hosted
+// mode). Account 0 is the user's personal account, where the store puts
+// a site created without one.
+func (h *sitesHandler) allowSite(ctx context.Context, user store.User, accountID int64) error {
+	if h.billing == nil || !h.billing.Enabled() {
+		return nil
+	}
+	if accountID == 0 {
+		ms, err := h.db.UserMemberships(ctx, user.ID)
+		if err != nil {
+			return err
+		}
+		for _, m := range ms { // by account id, as the store picks it
+			if m.Role == store.RoleOwner {
+				accountID = m.AccountID
+				break
+			}
+		}
+	}
+	return h.billing.AllowSite(ctx, accountID)
 }
 
 // siteJSON is a site as the API shows it.
@@ -199,6 +225,9 @@ func (h *sitesHandler) create(c echo.Context) error {
 	tz, err := sites.TimeZone(req.TimeZone)
 	if err != nil {
 		return apiError(http.StatusBadRequest, "invalid_site", err.Error())
+	}
+	if err := h.allowSite(c.Request().Context(), user, accountID); err != nil {
+		return err
 	}
 	s, err := h.db.CreateSite(c.Request().Context(), store.Site{Domain: domain, TimeZone: tz, OwnerID: user.ID, AccountID: accountID})
 	if errors.Is(err, store.ErrConflict) {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/footfallhq/footfall/app/access"
 	"github.com/footfallhq/footfall/app/auth"
+	"github.com/footfallhq/footfall/app/billing"
 	"github.com/footfallhq/footfall/app/mail"
 	"github.com/footfallhq/footfall/store"
 	"github.com/labstack/echo/v4"
@@ -38,7 +39,7 @@ func teamRoutes(e *echo.Echo, d Deps, au *authenticator) {
 		return
 	}
 	h := &teamsHandler{db: d.Teams, auth: au, access: access.Checker{DB: d.Teams}, mail: d.Mail,
-		baseURL: strings.TrimRight(d.BaseURL, "/"), accounts: newAccountHandler(d, au)}
+		baseURL: strings.TrimRight(d.BaseURL, "/"), accounts: newAccountHandler(d, au), billing: d.Billing}
 	e.GET("/api/accounts", h.list)
 	e.POST("/api/accounts", h.create)
 	e.GET("/api/accounts/:account_id/members", h.members)
@@ -59,6 +60,29 @@ type teamsHandler struct {
 	mail     mail.Mailer // nil: invitations are not mailed (the link is in the answer)
 	baseURL  string
 	accounts *accountHandler // signs in a user who joins through an invitation
+	// billing holds a hosted account to its plan's team size; nil or
+	// self-hosted, no limit.
+	billing *billing.Service
+}
+
+// allowMember refuses a member (or invitation) beyond the account's plan
+// (hosted mode). Pending, unexpired invitations count as members, but not
+// one to except (the address being invited again, which replaces it).
+func (h *teamsHandler) allowMember(ctx context.Context, accountID int64, pending []store.Invitation, except string, now time.Time) error {
+	if h.billing == nil || !h.billing.Enabled() {
+		return nil
+	}
+	members, err := h.db.Members(ctx, accountID)
+	if err != nil {
+		return err
+	}
+	n := len(members)
+	for _, inv := range pending {
+		if inv.Email != except && now.Before(inv.ExpiresAt) {
+			n++
+		}
+	}
+	return h.billing.Allow(ctx, accountID, billing.LimitMembers, n)
 }
 
 type accountJSON struct {
@@ -378,8 +402,11 @@ func (h *teamsHandler) invite(c echo.Context) error {
 	if len(pending) >= maxPendingInvitations {
 		return apiError(http.StatusConflict, "too_many_invitations", "the account has too many open invitations: revoke some first")
 	}
-	token, hash := auth.NewSessionToken() // random, only its hash stored
 	now := time.Now()
+	if err := h.allowMember(ctx, acc.ID, pending, email, now); err != nil {
+		return err
+	}
+	token, hash := auth.NewSessionToken() // random, only its hash stored
 	inv, err := h.db.CreateInvitation(ctx, store.Invitation{AccountID: acc.ID, Email: email, Role: role, TokenHash: hash,
 		ExpiresAt: now.Add(invitationTTL), InvitedBy: user.ID, CreatedAt: now})
 	if err != nil {
@@ -457,6 +484,12 @@ func (h *teamsHandler) accept(c echo.Context) error {
 	if errors.Is(err, store.ErrNotFound) || err == nil && (!inv.AcceptedAt.IsZero() || !now.Before(inv.ExpiresAt)) {
 		return errInvitationInvalid
 	} else if err != nil {
+		return err
+	}
+	// The plan may have shrunk since the invitation was sent: checked
+	// before a new user is created for it. The invitation itself does not
+	// count here (it is the one being used).
+	if err := h.allowMember(ctx, inv.AccountID, nil, "", now); err != nil {
 		return err
 	}
 	if signedIn {

@@ -14,7 +14,8 @@ import (
 
 // teamsTest is the HTTP handler with the Teams API, mailing through a real
 // SMTP server in the test.
-func teamsTest(t *testing.T) (*accountTest, *mailtest.Server) {
+// With saas, hosted mode's plan limits apply (planlimits_test.go).
+func teamsTest(t *testing.T, saas ...bool) (*accountTest, *mailtest.Server) {
 	t.Helper()
 	srv := mailtest.Start(t)
 	cfg, err := mail.ParseSMTPURL(srv.URL())
@@ -22,7 +23,8 @@ func teamsTest(t *testing.T) (*accountTest, *mailtest.Server) {
 		t.Fatal(err)
 	}
 	m := mail.Direct{Transport: mail.NewSMTP(cfg, "localhost"), From: "Footfall <footfall@localhost>"}
-	return newAccountTest(t, accountOptions{teamMail: m}), srv
+	hosted := len(saas) > 0 && saas[0]
+	return newAccountTest(t, accountOptions{teamMail: m, selfHosted: !hosted}), srv
 }
 
 func decodeBody[T any](t *testing.T, call string, r accountResponse, status int) T {
