@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/footfallhq/footfall/store"
 )
 
 // The compiled SQL carries every value as a literal written here, not as a
@@ -35,43 +37,23 @@ func quote(s string) string {
 func num(n int64) string { return strconv.FormatInt(n, 10) }
 
 // localMillis returns an expression for the ts column (Unix ms) shifted to
-// local wall-clock milliseconds in loc, valid for rows in [from, to). The
-// offsets come from Go's zone database rather than the server's, so that
-// every backend (and every server version) puts rows in the same buckets;
-// a range holds few offset changes, so the expression is a constant or a
-// short multiIf over UTC instants.
+// local wall-clock milliseconds in loc, valid for rows in [from, to), from
+// the offsets of store.ZoneSpans: a constant or a short multiIf over UTC
+// instants.
 func localMillis(loc *time.Location, from, to time.Time) string {
-	if loc == nil {
+	spans := store.ZoneSpans(loc, from, to)
+	switch {
+	case len(spans) == 0 || len(spans) == 1 && spans[0].Offset == 0:
 		return "ts"
-	}
-	type span struct{ end, offset int64 } // ms; end exclusive
-	var spans []span
-	for t := from; ; {
-		_, off := t.In(loc).Zone()
-		_, end := t.In(loc).ZoneBounds()
-		o := int64(off) * 1000
-		if n := len(spans); n > 0 && spans[n-1].offset == o {
-			spans = spans[:n-1] // only the abbreviation changed
-		}
-		if end.IsZero() || !end.Before(to) {
-			spans = append(spans, span{offset: o})
-			break
-		}
-		spans = append(spans, span{end.UnixMilli(), o})
-		t = end
-	}
-	if len(spans) == 1 {
-		if spans[0].offset == 0 {
-			return "ts"
-		}
-		return fmt.Sprintf("(ts + %d)", spans[0].offset)
+	case len(spans) == 1:
+		return fmt.Sprintf("(ts + %d)", spans[0].Offset)
 	}
 	var b strings.Builder
 	b.WriteString("(ts + multiIf(")
 	for _, s := range spans[:len(spans)-1] {
-		fmt.Fprintf(&b, "ts < %d, %d, ", s.end, s.offset)
+		fmt.Fprintf(&b, "ts < %d, %d, ", s.End, s.Offset)
 	}
-	fmt.Fprintf(&b, "%d))", spans[len(spans)-1].offset)
+	fmt.Fprintf(&b, "%d))", spans[len(spans)-1].Offset)
 	return b.String()
 }
 

@@ -60,7 +60,7 @@ func OpenShared(ctx context.Context, rawURL string, logger *slog.Logger) (*Share
 	// the queue's stream is prefix + "events".
 	return &Shared{
 		Cache:     c.Cache("cache:"),
-		Limiter:   c.Limiter(""),
+		Limiter:   newFallbackLimiter(c.Limiter(""), logger),
 		Locker:    c.Locker("lock:", LockTTL),
 		Visits:    c.Visits("visit:"),
 		Broadcast: c.Broadcaster("bcast:"),
