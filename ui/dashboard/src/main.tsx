@@ -3,7 +3,7 @@ import { render } from 'preact'
 import { useCallback, useEffect, useState } from 'preact/hooks'
 import * as api from './api'
 import { navigate, onLinkClick, useLocation } from './router'
-import { t } from './strings'
+import { t, ts } from './strings'
 import { ErrorBox, Skeleton } from './components'
 import { Login, Setup } from './pages/auth'
 import { Sites } from './pages/sites'
@@ -16,6 +16,7 @@ import { Jobs } from './pages/jobs'
 import { accountPaths, AccountPage } from './pages/accountpages'
 import { EmailBanner } from './pages/verifyemail'
 import { Team } from './pages/team'
+import { Admin } from './pages/admin'
 import './style.css'
 
 type Session = { state: 'loading' } | { state: 'in'; me: api.Me } | { state: 'out'; setupNeeded: boolean; registration?: string; mailConfigured?: boolean } | { state: 'error'; error: unknown }
@@ -89,6 +90,7 @@ function App() {
   else if (path === '/account/team') page = <Team me={session.me} />
   else if (path === '/account') page = <Account me={session.me} onMe={(me) => setSession({ state: 'in', me })} />
   else if (path === '/admin/jobs') page = <Jobs me={session.me} />
+  else if (path === '/admin') page = <Admin me={session.me} />
   else if (parts.length === 1) page = <Dashboard key={parts[0]} domain={parts[0]} />
   else if (parts.length === 2 && parts[1] === 'performance') page = <Performance key={parts[0]} domain={parts[0]} />
   else if (parts.length === 2 && parts[1] === 'settings') page = <Settings key={parts[0]} domain={parts[0]} />
@@ -99,6 +101,7 @@ function App() {
         <a class="brand" href="/sites">{t.appName}</a>
         <nav>
           <a href="/sites">{t.sites}</a>
+          {session.me.user.admin && <a href="/admin">{ts.admin}</a>}
           <a class="user" href="/account" title={t.account}>{session.me.user.email}</a>
           <button type="button" class="link" onClick={signOut}>{t.signOut}</button>
         </nav>

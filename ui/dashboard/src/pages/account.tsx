@@ -8,6 +8,7 @@ import { t } from '../strings'
 import { CopyBox, ErrorBox, Field, Skeleton } from '../components'
 import { useLoad } from '../load'
 import { AccountTabs } from './team'
+import { DangerZone } from './dangerzone'
 
 const when = new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeStyle: 'short' })
 const at = (s: string) => when.format(new Date(s))
@@ -24,6 +25,7 @@ export function Account({ me, onMe }: { me: api.Me; onMe: (me: api.Me) => void }
       <TwoFactor enabled={!!me.user.totp_enabled} onDone={renewed} />
       <Sessions key={me.csrf_token} />
       <Keys />
+      <DangerZone />
     </main>
   )
 }
