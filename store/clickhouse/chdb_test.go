@@ -2,12 +2,11 @@ package clickhouse
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -162,35 +161,44 @@ func (c *chdb) exec(sql string) error {
 	return err
 }
 
-// groups reads RowBinary: a String is a varint length and its bytes, a
-// Float64 eight bytes little-endian.
-func (c *chdb) groups(_ context.Context, sql string, nd, nm int, fn func([]string, []float64)) error {
-	data, err := c.run("RowBinary", sql)
-	if err != nil {
-		return err
+// groups reads JSONCompact, which carries rows_before_limit_at_least
+// after the rows, as the native protocol's profile does for a server.
+func (c *chdb) groups(_ context.Context, sql string, nd, nm int, fn func([]string, []float64)) (uint64, bool, error) {
+	if exactRowsBeforeLimit(c.version) {
+		sql += " SETTINGS exact_rows_before_limit = 1"
 	}
-	r := bytes.NewReader(data)
+	data, err := c.run("JSONCompact", sql)
+	if err != nil {
+		return 0, false, err
+	}
+	var out struct {
+		Data   [][]json.RawMessage `json:"data"`
+		Before *uint64             `json:"rows_before_limit_at_least"`
+	}
+	if err := json.Unmarshal(data, &out); err != nil {
+		return 0, false, fmt.Errorf("chdb: JSONCompact: %w", err)
+	}
 	dims, vals := make([]string, nd), make([]float64, nm)
-	for r.Len() > 0 {
+	for _, row := range out.Data {
+		if len(row) != nd+nm {
+			return 0, false, fmt.Errorf("chdb: row of %d columns, want %d", len(row), nd+nm)
+		}
 		for i := range dims {
-			n, err := binary.ReadUvarint(r)
-			if err != nil || uint64(r.Len()) < n {
-				return fmt.Errorf("chdb: short RowBinary string (%v)", err)
+			if err := json.Unmarshal(row[i], &dims[i]); err != nil {
+				return 0, false, fmt.Errorf("chdb: column %d: %w", i, err)
 			}
-			b := make([]byte, n)
-			r.Read(b)
-			dims[i] = string(b)
 		}
 		for i := range vals {
-			var bits uint64
-			if err := binary.Read(r, binary.LittleEndian, &bits); err != nil {
-				return fmt.Errorf("chdb: short RowBinary Float64: %w", err)
+			if err := json.Unmarshal(row[nd+i], &vals[i]); err != nil {
+				return 0, false, fmt.Errorf("chdb: column %d: %w", nd+i, err)
 			}
-			vals[i] = math.Float64frombits(bits)
 		}
 		fn(dims, vals)
 	}
-	return nil
+	if out.Before == nil {
+		return 0, false, nil
+	}
+	return *out.Before, true, nil
 }
 
 func (c *chdb) scalar(_ context.Context, sql string) (uint64, error) {

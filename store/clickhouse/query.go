@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 
+	ch "github.com/ClickHouse/clickhouse-go/v2"
+
 	"github.com/footfallhq/footfall/store"
 )
 
@@ -14,16 +16,32 @@ import (
 // library), so both go through the same result handling.
 type runner interface {
 	// groups runs sql, whose columns are nd strings and then nm Float64
-	// values, and calls fn with each row (fn must copy what it keeps).
-	groups(ctx context.Context, sql string, nd, nm int, fn func(dims []string, vals []float64)) error
+	// values, and calls fn with each row (fn must copy what it keeps). When
+	// the statement ends in LIMIT, it also returns the rows there were
+	// before it, if the engine reported them (ok).
+	groups(ctx context.Context, sql string, nd, nm int, fn func(dims []string, vals []float64)) (before uint64, ok bool, err error)
 	// scalar runs sql, which returns one UInt64.
 	scalar(ctx context.Context, sql string) (uint64, error)
 }
 
-func (s *Store) groups(ctx context.Context, sql string, nd, nm int, fn func([]string, []float64)) error {
-	rows, err := s.conn.Query(ctx, sql)
+// groups takes the rows before LIMIT from the profile the server sends
+// after the rows: a query with GROUP BY or ORDER BY passes every row
+// through to the LIMIT, so the figure is exact (newer servers are asked
+// to keep it so, as they may stop reading early otherwise).
+func (s *Store) groups(ctx context.Context, sql string, nd, nm int, fn func([]string, []float64)) (uint64, bool, error) {
+	var before uint64
+	var ok bool
+	opts := []ch.QueryOption{ch.WithProfileInfo(func(p *ch.ProfileInfo) {
+		if p.AppliedLimit {
+			before, ok = max(before, p.RowsBeforeLimit), true
+		}
+	})}
+	if exactRowsBeforeLimit(s.version) {
+		opts = append(opts, ch.WithSettings(ch.Settings{"exact_rows_before_limit": 1}))
+	}
+	rows, err := s.conn.Query(ch.Context(ctx, opts...), sql)
 	if err != nil {
-		return unavailable(err)
+		return 0, false, unavailable(err)
 	}
 	defer rows.Close()
 	dest := make([]any, nd+nm)
@@ -37,12 +55,20 @@ func (s *Store) groups(ctx context.Context, sql string, nd, nm int, fn func([]st
 	}
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
-			return unavailable(err)
+			return 0, false, unavailable(err)
 		}
 		fn(strs, vals)
 	}
-	return unavailable(rows.Err())
+	if err := rows.Err(); err != nil {
+		return 0, false, unavailable(err)
+	}
+	return before, ok, nil // the profile came before the end of the stream
 }
+
+// exactRowsBeforeLimit reports whether the server has the setting that
+// keeps the rows-before-LIMIT figure exact (22.5 on); older ones count
+// every row anyway for the statements compiled here.
+func exactRowsBeforeLimit(v Version) bool { return v.AtLeast(22, 5) }
 
 func (s *Store) scalar(ctx context.Context, sql string) (uint64, error) {
 	var n uint64
@@ -72,7 +98,7 @@ func runQuery(ctx context.Context, r runner, q store.Query) (store.Result, error
 	}
 	nd := len(q.Dimensions)
 	res := store.Result{Rows: []store.Row{}}
-	err = r.groups(ctx, c.sql, nd, len(q.Metrics), func(dims []string, vals []float64) {
+	before, counted, err := r.groups(ctx, c.sql, nd, len(q.Metrics), func(dims []string, vals []float64) {
 		row := store.Row{Dimensions: slices.Clone(dims), Metrics: make([]float64, len(vals))}
 		for i, v := range vals {
 			row.Metrics[i] = store.Round(q.Metrics[i], v)
@@ -87,6 +113,10 @@ func runQuery(ctx context.Context, r runner, q store.Query) (store.Result, error
 		res.TotalRows = 1 // an ungrouped aggregate is always one row, paged away or not
 	case q.Offset == 0 && (q.Limit == 0 || len(res.Rows) < q.Limit):
 		res.TotalRows = len(res.Rows)
+	case counted:
+		// What the server saw before LIMIT: no second statement (on 18.16
+		// it would group every row again).
+		res.TotalRows = int(before)
 	default:
 		n, err := r.scalar(ctx, c.countSQL)
 		if err != nil {
