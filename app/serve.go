@@ -280,19 +280,24 @@ func (a *App) WebDeps(assets fs.FS) (web.Deps, error) {
 	alertDeps := &web.AlertDeps{DB: a.DB, Notifier: a.Notifier(), AllowPrivate: a.Config.AlertsPrivateAllowed(),
 		Reports: builder, Operator: a.OperatorChannels}
 	return web.Deps{
-		Alerts:         alertDeps,
-		Logger:         a.Logger.With("component", "web"),
-		Ingester:       a.Ingester,
-		Stats:          a.Stats,
-		Credentials:    a.DB,
-		Accounts:       a.DB,
-		SecretKey:      secret,
-		Registration:   a.Config.Registration,
-		AdminTOTP:      a.Config.AdminTOTP == "required",
-		Device:         a.describeDevice,
-		Locate:         a.locate,
-		Sites:          a.DB,
-		SiteEvents:     siteEvents(a.Events),
+		Alerts:       alertDeps,
+		Logger:       a.Logger.With("component", "web"),
+		Ingester:     a.Ingester,
+		Stats:        a.Stats,
+		Credentials:  a.DB,
+		Accounts:     a.DB,
+		SecretKey:    secret,
+		Registration: a.Config.Registration,
+		AdminTOTP:    a.Config.AdminTOTP == "required",
+		Device:       a.describeDevice,
+		Locate:       a.locate,
+		Sites:        a.DB,
+		SiteEvents:   siteEvents(a.Events),
+		SiteChanged: func(s store.Site, oldDomain string) {
+			a.Sites.Forget(oldDomain)
+			a.Sites.Forget(s.Domain)
+			a.Stats.Cache.Forget(s.ID)
+		},
 		Ready:          a.Ready,
 		Assets:         assets,
 		TrustedProxies: proxies,

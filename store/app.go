@@ -135,6 +135,10 @@ type App interface {
 	// DeleteSite removes the site's row and its goals and funnels; its
 	// events are removed by the events store's retention, not here.
 	DeleteSite(ctx context.Context, id int64) error
+	// UpdateSite changes the domain (stored lower case) and time zone of
+	// the site s.ID, leaving its other fields, and returns it as stored.
+	// A domain another site has is ErrConflict; a missing site ErrNotFound.
+	UpdateSite(ctx context.Context, s Site) (Site, error)
 
 	// CreateUser stores u and, in the same transaction, a personal
 	// account named after the email with u as its owner.

@@ -129,6 +129,22 @@ func (c *Cache) Stored(events []store.Event) {
 	}
 }
 
+// Forget drops every answer about site, here and (through the shared
+// invalidation, when on) on the other replicas: its events were deleted.
+func (c *Cache) Forget(site int64) {
+	if c == nil {
+		return
+	}
+	epoch := time.UnixMilli(0) // no range ends before it
+	c.Invalidate(site, epoch)
+	c.mu.Lock()
+	publish := c.publish
+	c.mu.Unlock()
+	if publish != nil {
+		publish(map[int64]time.Time{site: epoch})
+	}
+}
+
 // Len returns the number of answers held.
 func (c *Cache) Len() int {
 	c.mu.Lock()

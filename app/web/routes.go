@@ -56,7 +56,7 @@ func routes(e *echo.Echo, d Deps) {
 	e.POST("/api/v2/funnel", st.funnel)
 	e.OPTIONS("/api/v2/funnel", st.preflight)
 
-	si := &sitesHandler{db: d.Sites, events: d.SiteEvents, authenticate: au.user, access: siteAccess(d), billing: d.Billing}
+	si := &sitesHandler{db: d.Sites, events: d.SiteEvents, changed: d.SiteChanged, authenticate: au.user, access: siteAccess(d), billing: d.Billing}
 	e.GET("/api/v1/sites", si.list)
 	e.POST("/api/v1/sites", si.create)
 	e.GET("/api/v1/sites/goals", si.goals)
@@ -67,6 +67,8 @@ func routes(e *echo.Echo, d Deps) {
 	e.DELETE("/api/v1/sites/funnels/:funnel_id", si.deleteFunnel)
 	e.GET("/api/v1/sites/:site_id", si.get)
 	e.DELETE("/api/v1/sites/:site_id", si.delete)
+	e.PUT("/api/v1/sites/:site_id", si.update)
+	e.DELETE("/api/v1/sites/:site_id/events", si.resetEvents)
 
 	alertRoutes(e, d, au, si)
 	billingRoutes(e, d, au)

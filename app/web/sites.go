@@ -28,6 +28,7 @@ type SiteStore interface {
 	SiteByDomain(ctx context.Context, domain string) (store.Site, error)
 	ListSites(ctx context.Context) ([]store.Site, error)
 	DeleteSite(ctx context.Context, id int64) error
+	UpdateSite(ctx context.Context, s store.Site) (store.Site, error)
 
 	CreateGoal(ctx context.Context, g store.SiteGoal) (store.SiteGoal, error)
 	ListGoals(ctx context.Context, siteID int64) ([]store.SiteGoal, error)
@@ -58,7 +59,9 @@ type sitesHandler struct {
 	events interface {
 		DeleteSiteEvents(ctx context.Context, siteID int64) error
 	}
-	access access.Checker
+	// changed, if not nil, hears of a reset or renamed site (Deps.SiteChanged).
+	changed func(site store.Site, oldDomain string)
+	access  access.Checker
 	// authenticate resolves the request's API key or session to a user,
 	// as the stats API does (authenticator.user).
 	authenticate func(c echo.Context) (store.User, error)

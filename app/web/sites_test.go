@@ -141,6 +141,8 @@ func routeCases(site string) []struct{ method, path, body string } {
 		{"GET", "/api/v1/sites/" + site + "/shared-links", ""},
 		{"POST", "/api/v1/sites/" + site + "/shared-links", `{"name":"Board"}`},
 		{"DELETE", "/api/v1/sites/" + site + "/shared-links/1", ""},
+		{"PUT", "/api/v1/sites/" + site, `{"timezone":"Asia/Tokyo"}`},
+		{"DELETE", "/api/v1/sites/" + site + "/events", ""},
 	}
 }
 

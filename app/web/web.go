@@ -63,6 +63,10 @@ type Deps struct {
 	SiteEvents interface {
 		DeleteSiteEvents(ctx context.Context, siteID int64) error
 	}
+	// SiteChanged, if not nil, hears that a site's events were reset or
+	// its domain or time zone changed (oldDomain: its domain before), so
+	// that caches drop what they hold about it.
+	SiteChanged    func(site store.Site, oldDomain string)
 	Ready          func(ctx context.Context) error // nil error = ready
 	Assets         fs.FS                           // the embedded assets/ tree
 	TrustedProxies []netip.Prefix

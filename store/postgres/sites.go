@@ -94,3 +94,12 @@ func (s *Store) DeleteSite(ctx context.Context, id int64) error {
 	}
 	return nil
 }
+
+// UpdateSite changes a site's domain and time zone (see store.App).
+func (s *Store) UpdateSite(ctx context.Context, site store.Site) (store.Site, error) {
+	if err := mustAffect(s.pool.Exec(ctx, "UPDATE sites SET domain = $1, timezone = $2 WHERE id = $3",
+		strings.ToLower(site.Domain), site.TimeZone, site.ID)); err != nil {
+		return store.Site{}, fmt.Errorf("postgres: update site %d: %w", site.ID, translate(err))
+	}
+	return s.SiteByID(ctx, site.ID)
+}

@@ -93,3 +93,12 @@ func (s *Store) DeleteSite(ctx context.Context, id int64) error {
 	}
 	return nil
 }
+
+// UpdateSite changes a site's domain and time zone (see store.App).
+func (s *Store) UpdateSite(ctx context.Context, site store.Site) (store.Site, error) {
+	if err := mustAffect(s.write.ExecContext(ctx, "UPDATE sites SET domain = ?, timezone = ? WHERE id = ?",
+		strings.ToLower(site.Domain), site.TimeZone, site.ID)); err != nil {
+		return store.Site{}, fmt.Errorf("sqlite: update site %d: %w", site.ID, translate(err))
+	}
+	return s.SiteByID(ctx, site.ID)
+}

@@ -37,6 +37,7 @@ func RunApp(t *testing.T, open func(t testing.TB) store.App) {
 		{"SiteNotFound", appTestSiteNotFound},
 		{"ListSites", appTestListSites},
 		{"DeleteSite", appTestDeleteSite},
+		{"UpdateSite", appTestUpdateSite},
 
 		{"CreateUser", appTestCreateUser},
 		{"CreateUserConflict", appTestCreateUserConflict},

@@ -174,3 +174,40 @@ func appTestDeleteSite(t *testing.T, a store.App) {
 		t.Errorf("CreateSite(%q) after its deletion: %v", gone.Domain, err)
 	}
 }
+
+// appTestUpdateSite: a site's domain (lower-cased) and time zone change,
+// nothing else does; a taken domain is ErrConflict and changes nothing; a
+// missing site is ErrNotFound.
+func appTestUpdateSite(t *testing.T, a store.App) {
+	ctx := t.Context()
+	site, err := a.CreateSite(ctx, store.Site{Domain: "old.example", TimeZone: "UTC"})
+	if err != nil {
+		t.Fatalf("CreateSite: %v", err)
+	}
+	other, err := a.CreateSite(ctx, store.Site{Domain: "other.example", TimeZone: "UTC"})
+	if err != nil {
+		t.Fatalf("CreateSite: %v", err)
+	}
+	got, err := a.UpdateSite(ctx, store.Site{ID: site.ID, Domain: "New.Example", TimeZone: "Europe/Berlin"})
+	if err != nil {
+		t.Fatalf("UpdateSite: %v", err)
+	}
+	want := site
+	want.Domain, want.TimeZone = "new.example", "Europe/Berlin"
+	if got != want {
+		t.Errorf("UpdateSite() = %+v, want %+v", got, want)
+	}
+	if s, err := a.SiteByDomain(ctx, "new.example"); err != nil || s != want {
+		t.Errorf("SiteByDomain(new) = %+v, %v; want %+v", s, err, want)
+	}
+	_, err = a.SiteByDomain(ctx, "old.example")
+	appWantErr(t, "SiteByDomain(old domain)", err, store.ErrNotFound)
+
+	_, err = a.UpdateSite(ctx, store.Site{ID: site.ID, Domain: other.Domain, TimeZone: "UTC"})
+	appWantErr(t, "UpdateSite(taken domain)", err, store.ErrConflict)
+	if s, err := a.SiteByID(ctx, site.ID); err != nil || s != want {
+		t.Errorf("SiteByID after a refused update = %+v, %v; want %+v", s, err, want)
+	}
+	_, err = a.UpdateSite(ctx, store.Site{ID: other.ID + 1000, Domain: "none.example", TimeZone: "UTC"})
+	appWantErr(t, "UpdateSite(missing)", err, store.ErrNotFound)
+}

@@ -99,13 +99,14 @@ export interface StatsResponse {
 }
 export const query = (q: StatsQuery, signal?: AbortSignal) => request<StatsResponse>('POST', share ? share.path + '/query' : '/api/v2/query', q, signal)
 
-export interface Funnel { id: number; name: string }
-export interface FunnelStep { label: string; visitors: number; conversion_rate: number; conversion_rate_step: number; dropoff: number }
+export interface FunnelStep { goal_type: 'event' | 'page'; event_name: string | null; page_path: string | null; display_name: string }
+export interface Funnel { id: number; name: string; steps?: FunnelStep[] }
+export interface FunnelResultStep { label: string; visitors: number; conversion_rate: number; conversion_rate_step: number; dropoff: number }
 export const listFunnels = (domain: string) => share
   ? Promise.resolve({ funnels: share.info.funnels || [] })
   : request<{ funnels: Funnel[] }>('GET', '/api/v1/sites/funnels?site_id=' + encodeURIComponent(domain))
 export const funnel = (q: { site_id: string; date_range: StatsQuery['date_range']; funnel: string; filters?: Filter[] }, signal?: AbortSignal) =>
-  request<{ steps: FunnelStep[] }>('POST', share ? share.path + '/funnel' : '/api/v2/funnel', q, signal)
+  request<{ steps: FunnelResultStep[] }>('POST', share ? share.path + '/funnel' : '/api/v2/funnel', q, signal)
 
 // Shared dashboards. A page opened by a shared link reads the stats
 // through the link's own API (/api/share/<slug>/…), which answers for
@@ -138,3 +139,11 @@ export const deleteKey = (id: number) => request<unknown>('DELETE', '/api/auth/k
 export const totpSetup = (password: string) => request<{ secret: string; otpauth_url: string }>('POST', '/api/auth/totp/setup', { password })
 export const totpEnable = (code: string) => request<Me & { recovery_codes: string[] }>('POST', '/api/auth/totp/enable', { code })
 export const totpDisable = (password: string, code: string) => request<Me>('POST', '/api/auth/totp/disable', { password, code })
+
+// Site settings: domain and time zone, funnels, and resetting the stats.
+export const updateSite = (domain: string, change: { domain?: string; timezone?: string }) =>
+  request<Site>('PUT', '/api/v1/sites/' + encodeURIComponent(domain), change)
+export const resetStats = (domain: string) => request<unknown>('DELETE', '/api/v1/sites/' + encodeURIComponent(domain) + '/events')
+export const putFunnel = (domain: string, name: string, steps: FunnelStep[]) =>
+  request<Funnel>('PUT', '/api/v1/sites/funnels', { site_id: domain, name, steps })
+export const deleteFunnel = (domain: string, id: number) => request<unknown>('DELETE', '/api/v1/sites/funnels/' + id, { site_id: domain })

@@ -110,6 +110,7 @@ export const t = {
   columns: {
     visitors: 'Visitors', visits: 'Visits', pageviews: 'Pageviews', events: 'Events', conversion_rate: 'CR',
     bounce_rate: 'Bounce rate', visit_duration: 'Visit duration', time_on_page: 'Time on page', scroll_depth: 'Scroll depth',
+    total_revenue: 'Revenue', average_revenue: 'Average',
   } as Record<string, string>,
   details: 'Details',
   detailsOf: (panel: string) => `${panel}: details`,
@@ -128,7 +129,7 @@ export const t = {
     utm_source: 'UTM source', utm_medium: 'UTM medium', utm_campaign: 'UTM campaign',
     countries: 'Countries', map: 'Map', regions: 'Regions', cities: 'Cities',
     browsers: 'Browsers', os: 'Operating systems', devices: 'Devices', screens: 'Screen sizes',
-    goals: 'Goals', events: 'Custom events',
+    goals: 'Goals', events: 'Custom events', revenue: 'Revenue', props: 'Properties',
   } as Record<string, string>,
   panelGroups: { pages: 'Pages', sources: 'Sources', locations: 'Locations', devices: 'Devices', goals: 'Goal conversions' } as Record<string, string>,
   dimensions: {
@@ -324,6 +325,30 @@ export const t = {
   newAccountLead: 'An account holds sites and the people who may see them. Create one for a team or a client; you will be its owner.',
   accountName: 'Account name',
   createAccount: 'Create account',
+  // Site dashboard: revenue, properties, export (issue 5).
+  noRevenue: 'No revenue in this period. Revenue comes with custom events that carry an amount, e.g. footfall("Purchase", {revenue: {amount: 19, currency: "EUR"}}).',
+  exportView: 'Export',
+  exporting: 'Exporting…',
+  distribution: 'Distribution of measurements',
+  distributionNote: 'Share of page loads in each band, by Google’s Core Web Vitals thresholds.',
+  vital: 'Metric',
+  bandBar: 'Shares',
+  domainChangeHint: 'Renaming the site: the snippet on your pages must then name the new domain; events for the old one are refused.',
+  save: 'Save',
+  saved: 'Saved.',
+  funnelsLead: 'A funnel follows visitors through goals in order, within one visit. Build one from two to eight of the goals above.',
+  noFunnelsYet: 'No funnels yet.',
+  funnelNeedsGoals: 'Add at least two goals to build a funnel from them.',
+  funnelName: 'Funnel name',
+  funnelStepN: (n: number) => `Step ${n}`,
+  chooseGoal: 'Choose a goal…',
+  addStep: 'Add a step',
+  removeStep: 'Remove the last step',
+  addFunnel: 'Add funnel',
+  removeFunnel: (name: string) => `Remove funnel ${name}`,
+  resetStats: 'Reset the stats',
+  resetStatsLead: 'Deletes every recorded event of this site: its dashboard starts again from nothing. The site, its snippet, goals, funnels and shared links stay. This cannot be undone.',
+  statsReset: 'The stats were reset.',
 }
 
 // Email reports, alert channels and rules (site settings), and the staff

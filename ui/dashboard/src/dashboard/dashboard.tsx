@@ -4,7 +4,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import * as api from '../api'
 import { navigate, useLocation } from '../router'
 import { t } from '../strings'
-import { change, dateRange as rangeText, filterLabel, isoDate, metric as formatMetric } from '../format'
+import { change, dateRange as rangeText, isoDate, metric as formatMetric } from '../format'
 import { ErrorBox, Skeleton } from '../components'
 import { useLoad } from '../load'
 import { Snippet } from '../pages/sites'
@@ -12,7 +12,8 @@ import { VerifyInstall } from '../verify'
 import { Chart, type Series } from './chart'
 import { Panel } from './panels'
 import { DatePicker } from './datepicker'
-import { FilterDialog } from './filterdialog'
+import { FilterBar, withFilter } from './filterbar'
+import { ExportView } from './export'
 import { SiteNav } from './sitenav'
 import { Funnels } from './funnels'
 import * as st from './state'
@@ -120,11 +121,7 @@ export function Dashboard({ domain, share }: { domain: string; share?: ShareView
   }
 
   const range = top ? rangeText(top.range[0], top.range[1]) : ''
-  const removeFilter = (i: number) => go({ ...state, filters: state.filters.filter((_, j) => j !== i) })
-  const addFilter = (f: api.Filter) => {
-    const rest = state.filters.filter((x) => x[1] !== f[1])
-    go({ ...state, filters: [...rest, f] })
-  }
+  const addFilter = (f: api.Filter) => go(withFilter(state, f))
   const newSite = !!top && !top.everVisited
 
   return (
@@ -137,23 +134,9 @@ export function Dashboard({ domain, share }: { domain: string; share?: ShareView
         </div>
         <DatePicker state={state} range={top?.range} onChange={go} />
       </div>
-      <ul class="chips" aria-label={t.filters}>
-        <li><FilterDialog domain={domain} base={base} state={state} onAdd={addFilter} /></li>
-        {state.filters.map(([op, dim, values], i) => {
-          const shown = values.map((v) => filterLabel(dim, v)).join(t.or)
-          const label = `${t.dimensions[dim] || dim} ${t.ops[op]} ${shown}`
-          return (
-            <li class="chip" key={dim} data-filter={`${dim}|${values.join('|')}`} data-op={op}>
-              <span>{t.dimensions[dim] || dim}{' '}
-                <button type="button" class="op" title={t.negate(label)} aria-label={t.negate(label)}
-                  onClick={() => go({ ...state, filters: state.filters.map((f, j) => (j === i ? [st.negated(f[0]), f[1], f[2]] : f)) })}>{t.ops[op]}</button>
-                {' '}<strong>{shown}</strong></span>
-              <button type="button" aria-label={t.removeFilter(label)} onClick={() => removeFilter(i)}>×</button>
-            </li>
-          )
-        })}
-        {state.filters.length > 1 && <li><button type="button" class="link" onClick={() => go({ ...state, filters: [] })}>{t.clearFilters}</button></li>}
-      </ul>
+      <FilterBar domain={domain} base={base} state={state} go={go}>
+        {!realtime && <ExportView base={base} state={state} />}
+      </FilterBar>
       {newSite && (
         <section class="card empty-site">
           <h2>{t.noDataYet(domain)}</h2>

@@ -7,7 +7,8 @@ import { t } from '../strings'
 import { metric as formatMetric, number } from '../format'
 import { useLoad } from '../load'
 import { ErrorBox, Skeleton } from '../components'
-import type { Tab } from './state'
+import { tabRows, type Tab } from './state'
+import { csv, save } from './zip'
 
 const pageSize = 50
 
@@ -18,10 +19,29 @@ export function detailMetrics(tab: Tab): string[] {
   return ['visitors', 'visits', 'pageviews', 'bounce_rate', 'visit_duration']
 }
 
-function cell(m: string, v: number): string {
+// cell shows a metric of a row; currency names the revenue's currency.
+export function cell(m: string, v: number, currency = ''): string {
   if (m === 'conversion_rate' || m === 'scroll_depth') return `${Math.round(v * 100) / 100}%`
+  if (m === 'total_revenue' || m === 'average_revenue') return money(v, currency)
   if (m === 'time_on_page') return formatMetric('visit_duration', v)
   return formatMetric(m, v)
+}
+
+// money shows an amount with two decimals and, when known, its currency.
+export function money(v: number, currency = ''): string {
+  const s = v.toLocaleString('en', { minimumFractionDigits: 2, maximumFractionDigits: 2 })
+  return currency ? `${s} ${currency}` : s
+}
+
+// tabCSV is a tab's details as CSV (every row up to 10,000, the columns
+// of the details table): what its Download CSV button and the whole-view
+// export write.
+export async function tabCSV(base: Omit<api.StatsQuery, 'metrics'>, tab: Tab, extra: api.Filter[], search = '',
+  order: [string, 'asc' | 'desc'] = [tab.order || 'visitors', 'desc'], signal?: AbortSignal): Promise<string> {
+  const all = await api.query(query(base, tab, extra, search, order, 10000, 0), signal)
+  const rows: (string | number)[][] = [[t.dimensions[tab.filter] || tab.filter, ...detailMetrics(tab)]]
+  for (const r of tabRows(tab, all.results)) rows.push([r.dimensions[tab.dims.length - 1] || r.dimensions[0], ...r.metrics])
+  return csv(rows)
 }
 
 export function query(base: Omit<api.StatsQuery, 'metrics'>, tab: Tab, extra: api.Filter[], search: string,
@@ -46,7 +66,7 @@ export function Details({ title, base, tab, extra, onClose, onFilter }: {
   const metrics = detailMetrics(tab)
   const [search, setSearch] = useState('')
   const [typed, setTyped] = useState('')
-  const [order, setOrder] = useState<[string, 'asc' | 'desc']>(['visitors', 'desc'])
+  const [order, setOrder] = useState<[string, 'asc' | 'desc']>([tab.order || 'visitors', 'desc'])
   const [page, setPage] = useState(0)
   const [csvError, setCsvError] = useState<unknown>(null)
   useEffect(() => { dialog.current?.showModal() }, [])
@@ -67,18 +87,7 @@ export function Details({ title, base, tab, extra, onClose, onFilter }: {
   const download = async () => {
     setCsvError(null)
     try {
-      const all = await api.query(query(base, tab, extra, search, order, 10000, 0))
-      const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s)
-      const lines = [[t.dimensions[tab.filter] || tab.filter, ...metrics].map(quote).join(',')]
-      for (const r of all.results) lines.push([quote(r.dimensions[tab.dims.length - 1] || r.dimensions[0]), ...r.metrics.map(String)].join(','))
-      const url = URL.createObjectURL(new Blob([lines.join('\n') + '\n'], { type: 'text/csv' }))
-      const a = document.createElement('a')
-      a.href = url
-      a.download = `${base.site_id}-${tab.id}.csv`
-      document.body.appendChild(a)
-      a.click()
-      a.remove()
-      setTimeout(() => URL.revokeObjectURL(url), 1000)
+      save(new Blob([await tabCSV(base, tab, extra, search, order)], { type: 'text/csv' }), `${base.site_id}-${tab.id}.csv`)
     } catch (e) {
       setCsvError(e)
     }
@@ -111,7 +120,7 @@ export function Details({ title, base, tab, extra, onClose, onFilter }: {
             </tr>
           </thead>
           <tbody>
-            {data && data.results.map((r) => (
+            {data && tabRows(tab, data.results).map((r) => (
               <tr key={r.dimensions[0]} data-value={r.dimensions[0]}>
                 <th scope="row">
                   <button type="button" class="link" onClick={() => { onFilter(['is', tab.filter, [r.dimensions[0]]]); dialog.current?.close() }}>

@@ -2,13 +2,12 @@
 // each row a button that adds a filter.
 import * as api from '../api'
 import { t } from '../strings'
-import { number } from '../format'
 import { ErrorBox, Skeleton } from '../components'
 import { useLoad } from '../load'
 import { useState } from 'preact/hooks'
-import { Details } from './details'
+import { Details, cell } from './details'
 import { WorldMap } from './worldmap'
-import { activeTab, panels, type State } from './state'
+import { activeTab, panels, tabFilters, tabRows, type State } from './state'
 
 const rowsShown = 9
 
@@ -24,21 +23,21 @@ export function Panel({ group, base, version, keep, state, onTab, onFilter }: {
   const tab = activeTab(state, group)
   const metrics = tab.metrics || ['visitors']
   const key = JSON.stringify([base, version, tab.id, tab.filter])
-  const extra: api.Filter[] = []
-  if (tab.hideEmpty) extra.push(['is_not', tab.dims[0], ['']])
-  if (tab.exclude) extra.push(['is_not', tab.dims[0], tab.exclude])
+  const extra = tabFilters(tab)
+  const order = tab.order || 'visitors'
+  const bar = Math.max(0, metrics.indexOf(order))
   const [details, setDetails] = useState(false)
   const { data, error, retry } = useLoad(key, (signal) => api.query({
     ...base, metrics, dimensions: tab.dims,
     ...(extra.length ? { filters: [...(base.filters || []), ...extra] } : {}),
-    order_by: [['visitors', 'desc']], pagination: { limit: tab.id === 'map' ? 300 : rowsShown },
+    order_by: [[order, 'desc']], pagination: { limit: tab.id === 'map' ? 300 : rowsShown },
   }, signal), keep ? JSON.stringify([base, tab.id, tab.filter]) : undefined)
-  const rows = data ? data.results : null
+  const rows = data ? tabRows(tab, data.results) : null
   // A drilled-down tab names the value it breaks down, e.g. "Chrome 142".
   const parent = panels[group].find((p) => p.drill && p.drill.filter === tab.filter)
   const prefix = parent ? (state.filters.find((f) => f[1] === parent.filter)?.[2][0] || '') + ' ' : ''
 
-  const max = rows && rows.length ? Math.max(...rows.map((r) => r.metrics[0])) : 1
+  const max = rows && rows.length ? Math.max(...rows.map((r) => r.metrics[bar])) : 1
   const filtered = new Set(state.filters.filter((f) => f[1] === tab.filter && f[0] === 'is').flatMap((f) => f[2]))
   return (
     <section class="panel" data-panel={group} aria-labelledby={`panel-${group}`}>
@@ -55,20 +54,20 @@ export function Panel({ group, base, version, keep, state, onTab, onFilter }: {
       <div class="panel-body" role="tabpanel" data-tab={tab.id}>
         {error ? <ErrorBox error={error} onRetry={retry} /> : null}
         {!rows && !error && <Skeleton lines={rowsShown} />}
-        {rows && rows.length === 0 && <p class="panel-empty muted">{tab.id === 'goals' && !base.filters && !api.isShared() ? t.noGoals(base.site_id) : t.noData}</p>}
+        {rows && rows.length === 0 && <p class="panel-empty muted">{tab.id === 'goals' && !base.filters && !api.isShared() ? t.noGoals(base.site_id) : tab.id === 'revenue' ? t.noRevenue : t.noData}</p>}
         {rows && rows.length > 0 && tab.id === 'map' && <WorldMap rows={rows} filtered={filtered} onPick={(c) => onFilter(['is', tab.filter, [c]])} />}
         {rows && rows.length > 0 && tab.id !== 'map' && (
           <ol class="rows">
             {rows.map((r) => {
               const value = r.dimensions[0], label = prefix + (r.dimensions[tab.dims.length - 1] || value)
-              const v = r.metrics[0]
+              const v = r.metrics[bar]
               return (
-                <li key={value} data-value={value} data-visitors={v}>
+                <li key={value} data-value={value} data-visitors={r.metrics[0]}>
                   <button type="button" class="row" disabled={filtered.has(value)} title={t.filterBy(t.dimensions[tab.filter], label)}
                     onClick={() => onFilter(['is', tab.filter, [value]])}>
                     <span class="bar" style={{ width: `${(v / max) * 100}%` }} />
                     <span class="row-label">{label}</span>
-                    <span class="cols">{metrics.map((m, i) => <span key={m} class="row-value">{m === 'conversion_rate' ? `${r.metrics[i]}%` : number(r.metrics[i])}</span>)}</span>
+                    <span class="cols">{metrics.map((m, i) => <span key={m} class="row-value" data-metric={m} data-raw={r.metrics[i]}>{cell(m, r.metrics[i])}</span>)}</span>
                   </button>
                 </li>
               )

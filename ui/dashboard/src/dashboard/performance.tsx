@@ -1,7 +1,8 @@
 // The performance page: real-user Core Web Vitals at the 75th percentile
 // with Google's good / needs-improvement / poor bands, a vital over time,
 // the vitals by page, device, country and browser, and the loading
-// waterfall per page. The period and filters are the dashboard's.
+// waterfall per page. The period and filters are the dashboard's, and
+// work the same way here: the filter bar, a click on a row, the URL.
 import { useMemo, useState } from 'preact/hooks'
 import * as api from '../api'
 import { navigate, useLocation } from '../router'
@@ -12,6 +13,7 @@ import { useLoad } from '../load'
 import { Chart, type Series } from './chart'
 import { DatePicker } from './datepicker'
 import { SiteNav } from './sitenav'
+import { FilterBar, withFilter } from './filterbar'
 import * as st from './state'
 
 // vitals with Google's thresholds: ≤ good is good, > poor is poor.
@@ -34,10 +36,12 @@ function rating(id: string, v: number): string {
   return v <= x.good ? 'good' : v > x.poor ? 'poor' : 'needs_improvement'
 }
 
+// breakdowns: dims[0] is what a click filters by, the last one the label.
 const breakdowns = [
-  { id: 'page', dim: 'event:page' }, { id: 'device', dim: 'visit:device' },
-  { id: 'country', dim: 'visit:country_name' }, { id: 'browser', dim: 'visit:browser' },
+  { id: 'page', dims: ['event:page'] }, { id: 'device', dims: ['visit:device'] },
+  { id: 'country', dims: ['visit:country', 'visit:country_name'] }, { id: 'browser', dims: ['visit:browser'] },
 ]
+const bandNames = ['good', 'needs_improvement', 'poor']
 
 export function Performance({ domain }: { domain: string }) {
   const { params } = useLocation()
@@ -70,6 +74,7 @@ export function Performance({ domain }: { domain: string }) {
   const samples = (i: number) => (row ? row.metrics[i * 4 + 1] + row.metrics[i * 4 + 2] + row.metrics[i * 4 + 3] : 0)
   const noSamples = !!cards.data && vitals.every((_, i) => samples(i) === 0)
   const v = vitals.find((x) => x.id === vital)!
+  const onFilter = (f: api.Filter) => go(withFilter(state, f))
 
   return (
     <main class="page dashboard performance" data-ready={cards.data && series.data ? 'true' : 'false'}>
@@ -80,17 +85,7 @@ export function Performance({ domain }: { domain: string }) {
         </div>
         <DatePicker state={state} range={series.data?.range} onChange={(s) => go(s)} />
       </div>
-      {state.filters.length > 0 && (
-        <ul class="chips" aria-label={t.filters}>
-          {state.filters.map(([op, dim, values], i) => (
-            <li class="chip" key={dim} data-filter={`${dim}|${values[0]}`}>
-              <span>{t.dimensions[dim] || dim} {t.ops[op]} <strong>{values[0]}</strong></span>
-              <button type="button" aria-label={t.removeFilter(`${t.dimensions[dim] || dim} ${values[0]}`)}
-                onClick={() => go({ ...state, filters: state.filters.filter((_, j) => j !== i) })}>×</button>
-            </li>
-          ))}
-        </ul>
-      )}
+      <FilterBar domain={domain} base={base} state={state} go={(x) => go(x)} />
       {noSamples && <section class="card"><h2>{t.perfEmpty}</h2><p>{t.perfEmptyHelp}</p></section>}
       {cards.error ? <ErrorBox error={cards.error} onRetry={cards.retry} /> : null}
       <section class="top-stats vitals" aria-label={t.perfTitle}>
@@ -124,18 +119,50 @@ export function Performance({ domain }: { domain: string }) {
             thresholds={[{ value: v.good, label: t.bands.good, color: '--up' }, { value: v.poor, label: t.bands.poor, color: '--down' }]} />
         ) : !series.error && <Skeleton height={260} />}
       </section>
+      {row && !noSamples && <Distribution row={row} />}
       <div class="panels">
-        <Breakdown base={base} baseKey={baseKey} />
-        <Waterfall base={base} baseKey={baseKey} />
+        <Breakdown base={base} baseKey={baseKey} onFilter={onFilter} />
+        <Waterfall base={base} baseKey={baseKey} onFilter={onFilter} />
       </div>
     </main>
   )
 }
 
-function Breakdown({ base, baseKey }: { base: Omit<api.StatsQuery, 'metrics'>; baseKey: string }) {
+// Distribution shows, per vital, the share of measurements in each band,
+// in figures (the cards above draw the same shares as bars).
+function Distribution({ row }: { row: api.Row }) {
+  return (
+    <section class="card distribution" aria-labelledby="dist-title">
+      <h2 id="dist-title">{t.distribution}</h2>
+      <div class="details-table">
+        <table class="dist-table">
+          <thead><tr><th scope="col">{t.vital}</th>{bandNames.map((b) => <th scope="col" key={b}>{t.bands[b]}</th>)}<th scope="col">{t.bandBar}</th></tr></thead>
+          <tbody>
+            {vitals.map((v, i) => {
+              const shares = bandNames.map((_, j) => row.metrics[i * 4 + 1 + j])
+              if (shares[0] + shares[1] + shares[2] === 0) return null
+              return (
+                <tr key={v.id} data-vital={v.id}>
+                  <th scope="row">{t.vitals[v.id]}</th>
+                  {bandNames.map((b, j) => <td key={b} class={b} data-band={b} data-share={shares[j]}>{Math.round(shares[j] * 10) / 10}%</td>)}
+                  <td><span class="bands wide" aria-hidden="true">
+                    {bandNames.map((b, j) => <span key={b} class={`band ${b}`} style={{ width: `${shares[j]}%` }} />)}
+                  </span></td>
+                </tr>
+              )
+            })}
+          </tbody>
+        </table>
+      </div>
+      <p class="muted field-hint">{t.distributionNote}</p>
+    </section>
+  )
+}
+
+function Breakdown({ base, baseKey, onFilter }: { base: Omit<api.StatsQuery, 'metrics'>; baseKey: string; onFilter: (f: api.Filter) => void }) {
   const [by, setBy] = useState(breakdowns[0])
   const { data, error, retry } = useLoad(JSON.stringify([baseKey, by.id]), (signal) => api.query({
-    ...base, metrics: ['visitors', ...vitals.map((v) => `${v.id}_p75`)], dimensions: [by.dim],
+    ...base, metrics: ['visitors', ...vitals.map((v) => `${v.id}_p75`)], dimensions: by.dims,
     order_by: [['visitors', 'desc']], pagination: { limit: 10 },
   }, signal))
   return (
@@ -158,7 +185,10 @@ function Breakdown({ base, baseKey }: { base: Omit<api.StatsQuery, 'metrics'>; b
             <tbody>
               {data.results.map((r) => (
                 <tr key={r.dimensions[0]} data-value={r.dimensions[0]}>
-                  <th scope="row">{r.dimensions[0] || t.none}</th>
+                  <th scope="row">{r.dimensions[0] ? (
+                    <button type="button" class="link" title={t.filterBy(t.breakdowns[by.id], r.dimensions[by.dims.length - 1])}
+                      onClick={() => onFilter(['is', by.dims[0], [r.dimensions[0]]])}>{r.dimensions[by.dims.length - 1]}</button>
+                  ) : t.none}</th>
                   <td>{number(r.metrics[0])}</td>
                   {vitals.map((v, i) => <td key={v.id} data-vital={v.id} data-raw={r.metrics[i + 1]} class={rating(v.id, r.metrics[i + 1])}>{formatVital(v.id, r.metrics[i + 1])}</td>)}
                 </tr>
@@ -173,7 +203,7 @@ function Breakdown({ base, baseKey }: { base: Omit<api.StatsQuery, 'metrics'>; b
 
 // Waterfall draws each page's loading phases (75th percentile of each)
 // one after the other, on one scale for all pages.
-function Waterfall({ base, baseKey }: { base: Omit<api.StatsQuery, 'metrics'>; baseKey: string }) {
+function Waterfall({ base, baseKey, onFilter }: { base: Omit<api.StatsQuery, 'metrics'>; baseKey: string; onFilter: (f: api.Filter) => void }) {
   const { data, error, retry } = useLoad(JSON.stringify([baseKey, 'waterfall']), (signal) => api.query({
     ...base, metrics: ['visitors', ...phases.map((p) => `${p}_p75`)], dimensions: ['event:page'],
     order_by: [['visitors', 'desc']], pagination: { limit: 8 },
@@ -193,7 +223,8 @@ function Waterfall({ base, baseKey }: { base: Omit<api.StatsQuery, 'metrics'>; b
         <ol class="waterfall">
           {data.results.map((r) => (
             <li key={r.dimensions[0]} data-value={r.dimensions[0]} data-total={total(r)}>
-              <span class="row-label">{r.dimensions[0]}</span>
+              <button type="button" class="link row-label" title={t.filterBy(t.dimensions['event:page'], r.dimensions[0])}
+                onClick={() => onFilter(['is', 'event:page', [r.dimensions[0]]])}>{r.dimensions[0]}</button>
               <span class="wf-bar" role="img" aria-label={phases.map((p, i) => `${t.phases[p]} ${formatVital(p, r.metrics[i + 1])}`).join(', ')}>
                 {phases.map((p, i) => <span key={p} class={`phase ${p}`} style={{ width: `${(r.metrics[i + 1] / max) * 100}%` }} title={`${t.phases[p]}: ${formatVital(p, r.metrics[i + 1])}`} />)}
               </span>

@@ -1,4 +1,5 @@
-// A site's settings: its snippet, its goals, and deleting it.
+// A site's settings: domain and time zone, its snippet, goals, funnels,
+// shared links, and the danger zone (resetting the stats, deleting it).
 import { useState } from 'preact/hooks'
 import * as api from '../api'
 import { navigate } from '../router'
@@ -9,10 +10,12 @@ import { Snippet } from '../pages/sites'
 import { VerifyInstall } from '../verify'
 import { SiteNav } from './sitenav'
 import { AlertSettings } from './alerts'
+import { FunnelSettings, ResetStats, SiteForm } from './sitesettings'
 
 export function Settings({ domain }: { domain: string }) {
   const [version, setVersion] = useState(0)
-  const site = useLoad(domain, () => api.getSite(domain))
+  const [siteVersion, setSiteVersion] = useState(0)
+  const site = useLoad(domain + siteVersion, () => api.getSite(domain))
   const goals = useLoad(domain + version, () => api.listGoals(domain))
   return (
     <main class="page settings">
@@ -25,7 +28,7 @@ export function Settings({ domain }: { domain: string }) {
       {site.error ? <ErrorBox error={site.error} /> : null}
       <section class="card" aria-labelledby="s-site">
         <h2 id="s-site">{t.settingsSite}</h2>
-        {site.data ? <p>{t.timeZone}: <strong>{site.data.timezone}</strong></p> : !site.error && <Skeleton />}
+        {site.data ? <SiteForm site={site.data} onSaved={() => setSiteVersion((n) => n + 1)} /> : !site.error && <Skeleton />}
         <h3>{t.snippetTitle(domain)}</h3>
         <Snippet domain={domain} />
         <VerifyInstall domain={domain} />
@@ -48,10 +51,13 @@ export function Settings({ domain }: { domain: string }) {
         )}
         <AddGoal domain={domain} onDone={() => setVersion((n) => n + 1)} />
       </section>
+      <FunnelSettings domain={domain} goals={goals.data ? goals.data.goals : null} onChange={() => undefined} />
       <SharedLinks domain={domain} />
       <AlertSettings domain={domain} />
       <section class="card danger" aria-labelledby="s-danger">
         <h2 id="s-danger">{t.dangerZone}</h2>
+        <ResetStats domain={domain} />
+        <h3>{t.deleteSite}</h3>
         <DeleteSite domain={domain} />
       </section>
     </main>

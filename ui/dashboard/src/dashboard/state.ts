@@ -165,6 +165,8 @@ export interface Tab {
   exclude?: string[] // values of dims[0] never shown
   // drill: with a filter on `when`, the tab breaks that value down further.
   drill?: { when: string; dims: string[]; filter: string }
+  order?: string // the metric rows are ordered by (and the bar shows); default: visitors
+  nonzero?: boolean // leave out rows whose order metric is 0
 }
 export const panels: Record<string, Tab[]> = {
   pages: [
@@ -195,13 +197,34 @@ export const panels: Record<string, Tab[]> = {
   goals: [
     { id: 'goals', dims: ['event:goal'], filter: 'event:goal', metrics: ['visitors', 'events', 'conversion_rate'] },
     { id: 'events', dims: ['event:name'], filter: 'event:name', metrics: ['visitors', 'events'], exclude: ['pageview', 'engagement'] },
+    { id: 'revenue', dims: ['event:goal'], filter: 'event:goal', metrics: ['visitors', 'total_revenue', 'average_revenue'], order: 'total_revenue', nonzero: true },
   ],
 }
 
 export function activeTab(s: State, group: string): Tab {
-  const tab = panels[group].find((t) => t.id === s.tabs[group]) || panels[group][0]
+  return resolveTab(s, panels[group].find((t) => t.id === s.tabs[group]) || panels[group][0])
+}
+
+// resolveTab is the tab as the state shows it: drilled down when the
+// state filters by the value it breaks down.
+export function resolveTab(s: State, tab: Tab): Tab {
   const d = tab.drill
   return d && s.filters.some((f) => f[1] === d.when) ? { ...tab, dims: d.dims, filter: d.filter, drill: undefined } : tab
+}
+
+// tabFilters are the filters a tab adds to the view's own.
+export function tabFilters(tab: Tab): Filter[] {
+  const extra: Filter[] = []
+  if (tab.hideEmpty) extra.push(['is_not', tab.dims[0], ['']])
+  if (tab.exclude) extra.push(['is_not', tab.dims[0], tab.exclude])
+  return extra
+}
+
+// tabRows are the rows of an answer a tab shows.
+export function tabRows<R extends { metrics: number[] }>(tab: Tab, rows: R[]): R[] {
+  if (!tab.nonzero) return rows
+  const i = Math.max(0, (tab.metrics || ['visitors']).indexOf(tab.order || 'visitors'))
+  return rows.filter((r) => r.metrics[i] !== 0)
 }
 
 // defaultTab is the tab a group opens on; others are written to the URL.

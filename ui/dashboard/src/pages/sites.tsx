@@ -72,7 +72,7 @@ function SiteCard({ site }: { site: api.Site }) {
   )
 }
 
-function timeZones(): string[] {
+export function timeZones(): string[] {
   const supported = (Intl as unknown as { supportedValuesOf?: (k: string) => string[] }).supportedValuesOf
   return supported ? supported('timeZone') : ['UTC']
 }
