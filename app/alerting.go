@@ -130,16 +130,25 @@ func (a *App) jobStatus(ctx context.Context) ([]jobs.Status, error) {
 	return a.Scheduler.Status(ctx)
 }
 
+// StaffDigest is the operator's daily digest (the staff_digest job); in
+// hosted mode, with billing on, it includes the MRR and the accounts over
+// quota.
+func (a *App) StaffDigest() *reports.Staff {
+	staff := &reports.Staff{DB: a.DB, Events: a.Events, Jobs: a.jobStatus, Recipients: a.operatorEmails, Send: a.sendReport,
+		BaseURL: a.baseURL(), Billing: a.billingDigest}
+	if a.Queue != nil {
+		staff.QueueDepth = a.Queue.Depth
+	}
+	return staff
+}
+
 // alertJobs are the scheduled jobs of alerts and reports.
 func (a *App) alertJobs() []jobs.Job {
 	notifier := a.Notifier()
 	logger := a.Logger.With("component", "alerts")
 	evaluator := &alerts.Evaluator{DB: a.DB, Events: a.Events, Notifier: notifier, BaseURL: a.baseURL(), Logger: logger}
 	operator := &alerts.Operator{DB: a.DB, Notifier: notifier, Channels: a.OperatorChannels, Jobs: a.jobStatus, BaseURL: a.baseURL()}
-	staff := &reports.Staff{DB: a.DB, Events: a.Events, Jobs: a.jobStatus, Recipients: a.operatorEmails, Send: a.sendReport, BaseURL: a.baseURL()}
-	if a.Queue != nil {
-		staff.QueueDepth = a.Queue.Depth
-	}
+	staff := a.StaffDigest()
 	return []jobs.Job{
 		// Operator alerts first: a site rule that cannot be evaluated must
 		// not keep the operator from hearing about a failed backup.
@@ -161,4 +170,37 @@ func (a *App) alertJobs() []jobs.Job {
 			}},
 		{Name: "staff_digest", Schedule: jobs.Cron("0 6 * * *"), Timeout: 10 * time.Minute, LateAfter: 26 * time.Hour, Run: staff.Run},
 	}
+}
+
+// billingDigest is the staff digest's billing section: the MRR and the
+// accounts over quota, from the staff billing report; nil when billing is
+// off (self-hosted). Read at call time: tests replace a.Billing.
+func (a *App) billingDigest(ctx context.Context) (*reports.BillingDigest, error) {
+	if a.Billing == nil || !a.Billing.Enabled() {
+		return nil, nil
+	}
+	rows, mrr, err := a.Billing.StaffReport(ctx)
+	if err != nil {
+		return nil, err
+	}
+	d := reports.BillingDigest{MRRCents: mrr, Accounts: len(rows)}
+	for _, r := range rows {
+		if r.MRRCents > 0 {
+			d.Paying++
+		}
+		if r.Capacity == store.CapacityOK {
+			continue
+		}
+		q := reports.QuotaAccount{AccountID: r.AccountID, Plan: r.Plan, Capacity: r.Capacity, Used: r.Used, Limit: r.Limit}
+		if acct, err := a.DB.AccountByID(ctx, r.AccountID); err == nil {
+			q.Name = acct.Name
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
+		if !r.GraceUntil.IsZero() && r.Capacity == store.CapacityGrace {
+			q.GraceUntil = r.GraceUntil.UTC().Format("2006-01-02 15:04 UTC")
+		}
+		d.OverQuota = append(d.OverQuota, q)
+	}
+	return &d, nil
 }

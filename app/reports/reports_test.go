@@ -185,7 +185,7 @@ func TestStaffGolden(t *testing.T) {
 	last := time.Date(2026, 11, 23, 5, 0, 0, 0, time.UTC)
 	d := reports.Digest{Day: "2026-11-23", From: last.Add(-23 * time.Hour), To: last.Add(time.Hour), SignUps: 3, Users: 40, ActiveSites: 12, Sites: 15,
 		Events: 1234567, QueueDepth: 12, ShowQueue: true, FailedRuns: 2, FailedDeliveries: 1, LateJobs: 1, FailingJobs: 1,
-		BusiestSite: "big.example", BusiestEvents: 900000, AdminURL: "https://stats.example.test/api/admin/jobs",
+		BusiestSite: "big.example", BusiestEvents: 900000, AdminURL: "https://stats.example.test/admin/jobs",
 		Jobs: []reports.DigestJob{
 			{Name: "rollup", LastStatus: "ok", LastSuccess: "2026-11-23 05:00 UTC"},
 			{Name: "backup", LastStatus: "failed", LastError: "disk full", Late: true, LastSuccess: "2026-11-21 03:00 UTC"},
@@ -197,8 +197,25 @@ func TestStaffGolden(t *testing.T) {
 	if out.Subject != "Footfall daily digest 2026-11-23: 1,234,567 events, 3 sign-ups, 2 job problems" {
 		t.Errorf("Subject = %q", out.Subject)
 	}
+	if strings.Contains(out.Text, "MRR") || strings.Contains(out.HTML, "MRR") {
+		t.Error("a self-hosted digest shows billing")
+	}
 	golden(t, "staff.txt", []byte(out.Text))
 	golden(t, "staff.html", []byte(out.HTML))
+
+	// Hosted mode: the revenue and the accounts over quota.
+	d.Billing = &reports.BillingDigest{MRRCents: 1234550, Accounts: 310, Paying: 97, OverQuota: []reports.QuotaAccount{
+		{AccountID: 7, Name: "Acme", Plan: "growth", Capacity: store.CapacityGrace, Used: 1050000, Limit: 1000000, GraceUntil: "2026-11-26 05:00 UTC"},
+		{AccountID: 12, Name: "Blog & Co", Plan: "free", Capacity: store.CapacityLimited, Used: 12000, Limit: 10000},
+	}}
+	if out, err = reports.RenderDigest(d); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.Text, "MRR               $12,345.50 (97 paying of 310 accounts") || !strings.Contains(out.Text, "Over quota        2 accounts") {
+		t.Errorf("hosted digest:\n%s", out.Text)
+	}
+	golden(t, "staff_saas.txt", []byte(out.Text))
+	golden(t, "staff_saas.html", []byte(out.HTML))
 }
 
 // seeded is a site in Berlin with known traffic over two weeks.
@@ -385,6 +402,9 @@ func TestStaffDigestOnceADay(t *testing.T) {
 		Jobs: func(context.Context) ([]jobs.Status, error) {
 			return []jobs.Status{{Name: "backup", Late: true, LastRun: &store.JobRun{Status: store.JobFailed, Error: "disk full"}}}, nil
 		},
+		Billing: func(context.Context) (*reports.BillingDigest, error) {
+			return &reports.BillingDigest{MRRCents: 2900, Accounts: 2, Paying: 1}, nil
+		},
 		Now: func() time.Time { return clock }}
 	for range 2 {
 		if err := st.Run(t.Context()); err != nil {
@@ -396,7 +416,8 @@ func TestStaffDigestOnceADay(t *testing.T) {
 	}
 	e := out.sent[0]
 	// 20 pageviews and 3 signups on 20 November, within the 24 hours.
-	if !strings.Contains(e.Subject, "23 events") || !strings.Contains(e.Text, "Active sites      1 of 1") || !strings.Contains(e.Text, "backup") {
+	if !strings.Contains(e.Subject, "23 events") || !strings.Contains(e.Text, "Active sites      1 of 1") || !strings.Contains(e.Text, "backup") ||
+		!strings.Contains(e.Text, "MRR               $29.00 (1 paying of 2 accounts") || !strings.Contains(e.Text, "Over quota        0 accounts") {
 		t.Errorf("digest %q:\n%s", e.Subject, e.Text)
 	}
 }

@@ -40,7 +40,39 @@ type Staff struct {
 	Send       func(ctx context.Context, e Email) error
 	BaseURL    string
 	Now        func() time.Time
+	// Billing is the hosted mode's revenue and quota; nil, or a nil
+	// answer (self-hosted), leaves the billing section out.
+	Billing func(ctx context.Context) (*BillingDigest, error)
 }
+
+// BillingDigest is the digest's billing section: monthly recurring
+// revenue at list prices and the accounts over their quota.
+type BillingDigest struct {
+	MRRCents  int64
+	Accounts  int // with a billing profile
+	Paying    int // of which on a paid subscription
+	OverQuota []QuotaAccount
+}
+
+// QuotaAccount is an account over its monthly event limit: in its grace
+// period, or with ingestion refused.
+type QuotaAccount struct {
+	AccountID   int64
+	Name        string
+	Plan        string
+	Capacity    string // store.CapacityGrace or store.CapacityLimited
+	Used, Limit int64
+	GraceUntil  string // "2026-11-25 00:00 UTC", "" when none
+}
+
+// MRR is the revenue as a price: $1,234.50.
+func (b BillingDigest) MRR() string {
+	return fmt.Sprintf("$%s.%02d", count(float64(b.MRRCents/100)), b.MRRCents%100)
+}
+
+// UsedText and LimitText are the counts with thousands separators.
+func (q QuotaAccount) UsedText() string  { return count(float64(q.Used)) }
+func (q QuotaAccount) LimitText() string { return count(float64(q.Limit)) }
 
 // Digest is what the staff email shows.
 type Digest struct {
@@ -58,6 +90,7 @@ type Digest struct {
 	BusiestSite           string
 	BusiestEvents         int64
 	AdminURL              string
+	Billing               *BillingDigest // hosted mode only
 }
 
 // DigestJob is one job's line.
@@ -72,7 +105,7 @@ const StaffKey = "staff_digest"
 
 // Build gathers the digest for the 24 hours before now.
 func (s *Staff) Build(ctx context.Context, now time.Time) (Digest, error) {
-	d := Digest{Day: now.UTC().Format(time.DateOnly), From: now.Add(-24 * time.Hour), To: now, AdminURL: s.BaseURL + "/api/admin/jobs"}
+	d := Digest{Day: now.UTC().Format(time.DateOnly), From: now.Add(-24 * time.Hour), To: now, AdminURL: s.BaseURL + "/admin/jobs"}
 	users, err := s.DB.ListUsers(ctx)
 	if err != nil {
 		return Digest{}, err
@@ -133,6 +166,11 @@ func (s *Staff) Build(ctx context.Context, now time.Time) (Digest, error) {
 				}
 			}
 			d.Jobs = append(d.Jobs, j)
+		}
+	}
+	if s.Billing != nil {
+		if d.Billing, err = s.Billing(ctx); err != nil {
+			return Digest{}, fmt.Errorf("billing: %w", err)
 		}
 	}
 	deliveries, err := s.DB.ListDeliveries(ctx, 0, 500)
