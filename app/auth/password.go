@@ -24,13 +24,18 @@ const (
 	maxPassword  = 1024
 )
 
-// ErrWeakPassword is returned for passwords that are too short or too long.
+// ErrWeakPassword is returned for passwords that are too short or too
+// long; errors of HashPassword that refuse a common password match it
+// too (errors.Is) and say why.
 var ErrWeakPassword = fmt.Errorf("password must be %d to %d characters long", minPassword, maxPassword)
 
 // HashPassword returns a PHC-format argon2id hash of password.
 func HashPassword(password string) (string, error) {
 	if n := utf8.RuneCountInString(password); n < minPassword || n > maxPassword {
 		return "", ErrWeakPassword
+	}
+	if err := checkCommon(password); err != nil {
+		return "", err
 	}
 	salt := make([]byte, 16)
 	rand.Read(salt)

@@ -246,7 +246,7 @@ export const t = {
   // Sign-up, email verification, password reset, invitations and teams
   // (pages/signup.tsx, verifyemail.tsx, invitation.tsx, team.tsx).
   mailNotConfigured: 'Mail is not configured on this server: messages are written to the server log instead of being sent. Ask its operator for the link.',
-  passwordRules: 'At least 10 characters. A long phrase of a few unrelated words is strong and easy to remember.',
+  passwordRules: 'At least 10 characters, and not one of the common passwords attackers try first (Password123!, qwertyuiop…). A phrase of a few unrelated words is strong and easy to remember.',
   passwordAgain: 'New password, again',
   passwordsDiffer: 'The two passwords differ. Type the same password twice.',
   signupTitle: 'Create your Footfall account',
