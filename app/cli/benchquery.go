@@ -4,8 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"slices"
+	"strconv"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -29,6 +32,7 @@ func benchQuery(ctx context.Context, e *Env, cfg config.Config, args []string) e
 		return nil
 	})
 	jsonOut := fs.Bool("json", false, "print the report as JSON")
+	explain := fs.Bool("explain", false, "print each panel's query plan with its profile (events stores that can explain), then time the views")
 	if _, err := parse(fs, args, &cfg, data, addr); err != nil {
 		return err
 	}
@@ -87,18 +91,38 @@ func benchQuery(ctx context.Context, e *Env, cfg config.Config, args []string) e
 		}
 	}
 
+	if *explain {
+		ex, ok := events.(explainer)
+		if !ok {
+			return usagef("--explain: the events store %T cannot explain its queries", events)
+		}
+		for _, p := range panels {
+			plan, err := ex.Explain(ctx, p.Query)
+			if err != nil {
+				return fmt.Errorf("%s: %w", p.Name, err)
+			}
+			fmt.Fprintf(e.Stdout, "=== %s\n%s\n", p.Name, plan)
+		}
+	}
+
+	// Wall time depends on what else the machine runs; the process's CPU
+	// time (every DuckDB thread included) is comparable across runs on a
+	// busy machine.
 	times := make([][]time.Duration, len(panels))
-	var views []time.Duration
+	cpus := make([][]time.Duration, len(panels))
+	var views, viewCPUs []time.Duration
 	for range *runs {
-		start := time.Now()
+		start, cpu0 := time.Now(), cpuTime()
 		for i, p := range panels {
-			t0 := time.Now()
+			t0, c0 := time.Now(), cpuTime()
 			if _, err := events.Query(ctx, p.Query); err != nil {
 				return fmt.Errorf("%s: %w", p.Name, err)
 			}
 			times[i] = append(times[i], time.Since(t0))
+			cpus[i] = append(cpus[i], cpuTime()-c0)
 		}
 		views = append(views, time.Since(start))
+		viewCPUs = append(viewCPUs, cpuTime()-cpu0)
 	}
 	count, err := events.Count(ctx, s.ID, from, to)
 	if err != nil {
@@ -108,6 +132,7 @@ func benchQuery(ctx context.Context, e *Env, cfg config.Config, args []string) e
 	type row struct {
 		Panel  string  `json:"panel"`
 		Median float64 `json:"median_ms"`
+		CPU    float64 `json:"cpu_median_ms"`
 	}
 	report := struct {
 		Site    string   `json:"site"`
@@ -117,21 +142,24 @@ func benchQuery(ctx context.Context, e *Env, cfg config.Config, args []string) e
 		Filters []string `json:"filters"`
 		Runs    int      `json:"runs"`
 		View    float64  `json:"view_median_ms"`
+		ViewCPU float64  `json:"view_cpu_median_ms"`
+		Load    float64  `json:"load_average,omitempty"`
 		Panels  []row    `json:"panels"`
-	}{s.Domain, from.Format(time.DateOnly), to.AddDate(0, 0, -1).Format(time.DateOnly), count, filters, *runs, ms(median(views)), nil}
+	}{s.Domain, from.Format(time.DateOnly), to.AddDate(0, 0, -1).Format(time.DateOnly), count, filters, *runs,
+		ms(median(views)), ms(median(viewCPUs)), loadAverage(), nil}
 	for i, p := range panels {
-		report.Panels = append(report.Panels, row{p.Name, ms(median(times[i]))})
+		report.Panels = append(report.Panels, row{p.Name, ms(median(times[i])), ms(median(cpus[i]))})
 	}
 	if *jsonOut {
 		enc := json.NewEncoder(e.Stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(report)
 	}
-	fmt.Fprintf(e.Stdout, "%s, %s to %s, %d events, filters %v: full dashboard view %.1f ms (median of %d)\n",
-		report.Site, report.From, report.To, report.Events, filters, report.View, *runs)
+	fmt.Fprintf(e.Stdout, "%s, %s to %s, %d events, filters %v: full dashboard view %.1f ms, %.1f ms CPU (medians of %d; load average %.1f)\n",
+		report.Site, report.From, report.To, report.Events, filters, report.View, report.ViewCPU, *runs, report.Load)
 	tw := tabwriter.NewWriter(e.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	for _, r := range report.Panels {
-		fmt.Fprintf(tw, "%s\t%.1f ms\t\n", r.Panel, r.Median)
+		fmt.Fprintf(tw, "%s\t%.1f ms\t%.1f ms CPU\t\n", r.Panel, r.Median, r.CPU)
 	}
 	return tw.Flush()
 }
@@ -149,6 +177,32 @@ func newestEvent(ctx context.Context, ev store.Events, site int64) (time.Time, e
 		return time.Time{}, fmt.Errorf("the site has no events: seed some with `footfall seed`")
 	}
 	return time.Parse(time.DateOnly, res.Rows[0].Dimensions[0])
+}
+
+// explainer is implemented by events stores that can show how they run a
+// query (DuckDB: EXPLAIN ANALYZE of the compiled statement).
+type explainer interface {
+	Explain(ctx context.Context, q store.Query) (string, error)
+}
+
+// cpuTime returns the CPU time, user and system, the process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// loadAverage returns the one-minute load average, 0 where unknown: the
+// wall times mean little without it on a shared machine.
+func loadAverage() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	f, _ := strconv.ParseFloat(strings.Fields(string(b) + " 0")[0], 64)
+	return f
 }
 
 func median(d []time.Duration) time.Duration {

@@ -60,6 +60,7 @@ func commands() []command {
 		{"funnel", "add --site D --name N --step event:NAME|page:PATH … | list --site D | remove --site D ID", "manage a site's funnels (2 to 8 steps)", funnelCmd},
 		{"migrate", "", "apply database migrations and exit", migrate},
 		{"compact", "", "rewrite the events database compactly (stop the server first)", compact},
+		{"rollup", "", "build the rollups of settled days now, as the hourly job does (stop the server first)", rollupCmd},
 		{"bench", "[--url U] [--site S] [--key K] [-c N] [--duration D] [--requests N] [--noop]", "load-test a running server on loopback; `bench query --site S` times full dashboard views on the data dir", benchCmd},
 		{"backup", "--out DIR|s3://B/P [--key-file F]", "write a consistent backup of the data dir (through the running server if there is one)", backupCmd},
 		{"restore", "--from DIR|s3://B/P [--key-file F] [--force]", "restore a backup into the data dir (stop the server first)", restoreCmd},

@@ -57,6 +57,8 @@ func Compact(ctx context.Context, path string, opts Options) (before, after int6
 		"INSERT INTO fresh.rollup_visits SELECT * FROM main.rollup_visits ORDER BY site_id, dim, vday",
 		"INSERT INTO fresh.rollup_goals SELECT * FROM main.rollup_goals ORDER BY site_id, goal, vday",
 		"INSERT INTO fresh.rollup_series SELECT * FROM main.rollup_series ORDER BY site_id, tz, vday",
+		"INSERT INTO fresh.rollup_sessions SELECT * FROM main.rollup_sessions ORDER BY site_id, vday",
+		"INSERT INTO fresh.rollup_session_days SELECT * FROM main.rollup_session_days",
 		"DETACH fresh",
 	}
 	for _, q := range steps {

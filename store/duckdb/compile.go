@@ -34,6 +34,13 @@ func (b *builder) param(v any) string {
 	return "?"
 }
 
+// visitorBound writes a visitor-id bound as a parameter of the column's
+// type: the driver binds a uint64 as HUGEINT, and a comparison of
+// visitor_id cast to HUGEINT can use no zone map.
+func (b *builder) visitorBound(day int64) string {
+	return b.param(uint64(day)<<32) + "::UBIGINT"
+}
+
 // dayList writes a parenthesised list of visitor days as parameters.
 func (b *builder) dayList(days []int64) {
 	b.WriteString("(")
@@ -51,7 +58,7 @@ func (b *builder) dayList(days []int64) {
 // the zone maps of visitor_id skip them.
 func (b *builder) notDays(days []int64) {
 	if first, last := days[0], days[len(days)-1]; last-first+1 == int64(len(days)) {
-		b.WriteString(" AND (visitor_id < " + b.param(uint64(first)<<32) + " OR visitor_id >= " + b.param(uint64(last+1)<<32) + ")")
+		b.WriteString(" AND (visitor_id < " + b.visitorBound(first) + " OR visitor_id >= " + b.visitorBound(last+1) + ")")
 		return
 	}
 	b.WriteString(" AND visitor_id >> 32 NOT IN ")
@@ -107,7 +114,10 @@ func compile(q store.Query) (compiled, error) {
 		}
 	}
 	if store.VisitLevel(q) {
-		return compileVisits(q)
+		return compileVisits(q, nil)
+	}
+	if perfOnly(q) {
+		return compilePerf(q)
 	}
 	var c compiled
 	k := &compiler{q: q, goalDim: slices.Index(q.Dimensions, store.DimGoal), goals: map[string]store.Goal{}}
@@ -221,17 +231,7 @@ func compile(q store.Query) (compiled, error) {
 			fmt.Fprintf(&b, ", quantile_disc(%s, %s) AS %s", col, strconv.FormatFloat(pm.Quantile, 'f', -1, 64), alias)
 			continue
 		}
-		good, poor := strconv.FormatFloat(pm.Good, 'f', -1, 64), strconv.FormatFloat(pm.Poor, 'f', -1, 64)
-		var cond string
-		switch pm.Band {
-		case "good":
-			cond = col + " <= " + good + "::DOUBLE"
-		case "poor":
-			cond = col + " > " + poor + "::DOUBLE"
-		default:
-			cond = col + " > " + good + "::DOUBLE AND " + col + " <= " + poor + "::DOUBLE"
-		}
-		fmt.Fprintf(&b, ", 100::DOUBLE * count(*) FILTER (WHERE %s) / nullif(count(%s), 0) AS %s", cond, col, alias)
+		fmt.Fprintf(&b, ", 100::DOUBLE * count(*) FILTER (WHERE %s) / nullif(count(%s), 0) AS %s", bandCondition(pm, col), col, alias)
 	}
 	b.WriteString(" FROM m" + groupBy + ")")
 
@@ -305,10 +305,29 @@ func compile(q store.Query) (compiled, error) {
 // dimension's label layout.
 func (k *compiler) head(b *builder, timeLayouts []string) error {
 	// r: the rows in range. Every later part reads these columns only.
+	// Filters on stamped visit attributes keep or drop whole visits, so
+	// they apply here, before sessions are summed, and spare the work on
+	// every other visit; the others need the sessions (s) or apply to
+	// rows, in b.
+	var visitFilters, rowFilters []store.Filter
+	for _, f := range k.otherFilters {
+		if stampedOnly(f) {
+			visitFilters = append(visitFilters, f)
+		} else {
+			rowFilters = append(rowFilters, f)
+		}
+	}
 	b.WriteString("WITH r AS (SELECT " + strings.Join(k.columns(), ", ") + ", name <> 'engagement' AS act, " +
 		"CASE WHEN name = 'engagement' THEN 'pageview' ELSE name END AS ename " +
 		"FROM events WHERE site_id = " + b.param(k.q.SiteID) +
-		" AND ts >= " + b.param(ceilMilli(k.q.From)) + " AND ts < " + b.param(ceilMilli(k.q.To)) + ")")
+		" AND ts >= " + b.param(ceilMilli(k.q.From)) + " AND ts < " + b.param(ceilMilli(k.q.To)))
+	if len(visitFilters) > 0 {
+		b.WriteString(" AND ")
+		if err := k.filters(b, visitFilters); err != nil {
+			return err
+		}
+	}
+	b.WriteString(")")
 	if k.sessions {
 		b.WriteString(", s AS (SELECT session_id, " +
 			"count(*) FILTER (WHERE name = 'pageview') AS s_pv, " +
@@ -358,14 +377,35 @@ func (k *compiler) head(b *builder, timeLayouts []string) error {
 	if k.sessions {
 		b.WriteString(" JOIN s USING (session_id)")
 	}
-	if len(k.otherFilters) > 0 {
+	if len(rowFilters) > 0 {
 		b.WriteString(" WHERE ")
-		if err := k.filters(b, k.otherFilters); err != nil {
+		if err := k.filters(b, rowFilters); err != nil {
 			return err
 		}
 	}
 	b.WriteString(")")
 	return nil
+}
+
+// stampedOnly reports whether f involves only attributes stamped on every
+// event of a visit (not its exit page, which takes the whole visit): such
+// a filter holds for all of a visit's events or for none.
+func stampedOnly(f store.Filter) bool {
+	if f.Dimension != "" {
+		d := f.Dimension
+		if !strings.HasPrefix(d, "visit:") || d == store.DimExitPage {
+			return false
+		}
+		if _, ok := store.Dimensions[d]; !ok {
+			return false
+		}
+	}
+	for _, ch := range f.Children {
+		if !stampedOnly(ch) {
+			return false
+		}
+	}
+	return true
 }
 
 // metricSQL returns the exact value of metric m from the joined parts.

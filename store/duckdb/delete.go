@@ -10,9 +10,10 @@ import (
 
 var _ store.EventDeleter = (*Store)(nil)
 
-// rollupTables hold per-(site, visitor day) sums that deletions must not
-// leave behind.
-var rollupTables = []string{"rollup_visits", "rollup_goals", "rollup_series", "rollup_days"}
+// rollupTables hold per-(site, visitor day) sums that deletions (and late
+// events, see unroll) must not leave behind; rollup_days, which says
+// which days the others cover, last.
+var rollupTables = []string{"rollup_visits", "rollup_goals", "rollup_series", "rollup_sessions", "rollup_session_days", "rollup_days"}
 
 // DeleteSiteEvents removes every event of the site, and its rollups, in
 // one transaction.

@@ -85,8 +85,14 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	cfg.Set("autoinstall_known_extensions", "false")
 	cfg.Set("autoload_known_extensions", "false")
 	// DuckDB's allocator keeps freed memory for reuse; on a small VPS the
-	// process should give it back instead of holding its peak forever.
-	cfg.Set("allocator_flush_threshold", "8MB")
+	// process should give it back instead of holding its peak forever:
+	// background threads return it once unused for a while. Flushing
+	// after every task that peaked above a few MB (8 MB was tried) made
+	// each query fault its hash tables in again: about half the CPU of a
+	// dashboard view went to page faults, madvise and TLB flushes
+	// (perf, docs/PERFORMANCE.md), so the flush threshold is DuckDB's
+	// default.
+	cfg.Set("allocator_flush_threshold", "128MB")
 	cfg.Set("allocator_background_threads", "true")
 	if opts.MemoryLimit != "" {
 		cfg.Set("memory_limit", opts.MemoryLimit)

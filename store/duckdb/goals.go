@@ -62,7 +62,7 @@ func (s *Store) rollupGoalDay(ctx context.Context, site, day int64, g store.Goal
 	defer s.mu.Unlock()
 	var b builder
 	b.WriteString("INSERT INTO rollup_goals WITH e AS (SELECT visitor_id, session_id, name, pathname FROM events WHERE site_id = " +
-		b.param(site) + " AND visitor_id >= " + b.param(uint64(day)<<32) + " AND visitor_id < " + b.param(uint64(day+1)<<32) +
+		b.param(site) + " AND visitor_id >= " + b.visitorBound(day) + " AND visitor_id < " + b.visitorBound(day+1) +
 		" AND name <> 'engagement')" +
 		", x AS (SELECT count(DISTINCT visitor_id) AS visitors, count(DISTINCT session_id) AS visits, " +
 		"count(*) FILTER (WHERE name = 'pageview') AS pageviews, count(*) AS events FROM e WHERE ")

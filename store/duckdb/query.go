@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/footfallhq/footfall/store"
@@ -165,5 +166,53 @@ func (s *Store) plan(ctx context.Context, q store.Query) (compiled, error) {
 			return compileRolled(q, days)
 		}
 	}
+	if store.VisitLevel(q) && validZone(q) {
+		// Filtered or by two dimensions: the visits of settled days as
+		// they were rolled up.
+		days, err := s.sessionDays(ctx, q.SiteID, q.From, q.To)
+		if err != nil {
+			return compiled{}, fmt.Errorf("rolled-up visits: %w", err)
+		}
+		if len(days) > 0 {
+			return compileVisits(q, days)
+		}
+	}
 	return compile(q)
+}
+
+// validZone reports whether q's time zone, if any, is known: compile
+// reports the error otherwise.
+func validZone(q store.Query) bool {
+	if q.TimeZone == "" {
+		return true
+	}
+	_, err := time.LoadLocation(q.TimeZone)
+	return err == nil
+}
+
+// Explain returns how DuckDB runs q, with the time and rows of every
+// operator (EXPLAIN ANALYZE of the statement Query would run; the query is
+// executed). `footfall bench query --explain` prints it.
+func (s *Store) Explain(ctx context.Context, q store.Query) (string, error) {
+	c, err := s.plan(ctx, q)
+	if err != nil {
+		return "", fmt.Errorf("duckdb: explain: %w", err)
+	}
+	rows, err := s.db.QueryContext(ctx, "EXPLAIN ANALYZE "+c.sql, c.args...)
+	if err != nil {
+		return "", fmt.Errorf("duckdb: explain: %w", err)
+	}
+	defer rows.Close()
+	var out strings.Builder
+	for rows.Next() {
+		var kind, plan string
+		if err := rows.Scan(&kind, &plan); err != nil {
+			return "", fmt.Errorf("duckdb: explain: %w", err)
+		}
+		out.WriteString(plan)
+	}
+	if err := rows.Err(); err != nil {
+		return "", fmt.Errorf("duckdb: explain: %w", err)
+	}
+	return out.String(), nil
 }

@@ -50,7 +50,7 @@ func (s *Store) Rollup(ctx context.Context, before time.Time) (int, error) {
 	cutoff := before.Add(-quietFor).UnixMilli()
 	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT e.visitor_id >> 32 AS vday
 		FROM events e ANTI JOIN rollup_days d ON d.site_id = e.site_id AND d.vday = e.visitor_id >> 32
-		WHERE e.visitor_id < ? ORDER BY vday`, uint64(today)<<32)
+		WHERE e.visitor_id < ?::UBIGINT ORDER BY vday`, uint64(today)<<32)
 	if err != nil {
 		return 0, fmt.Errorf("duckdb: rollup: find visitor days: %w", err)
 	}
@@ -75,6 +75,11 @@ func (s *Store) Rollup(ctx context.Context, before time.Time) (int, error) {
 		}
 		total += n
 	}
+	// The visits of the days just rolled up, and of any rolled up before
+	// rollup_sessions existed.
+	if _, err := s.rollupSessions(ctx); err != nil {
+		return total, err
+	}
 	return total, nil
 }
 
@@ -94,7 +99,7 @@ func (s *Store) rollupDay(ctx context.Context, day, cutoff int64) (int, error) {
 	if _, err := tx.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE new_days AS
 		SELECT e.site_id, e.visitor_id >> 32 AS vday, min(e.ts) AS min_ts, max(e.ts) AS max_ts
 		FROM events e ANTI JOIN rollup_days d ON d.site_id = e.site_id AND d.vday = e.visitor_id >> 32
-		WHERE e.visitor_id >= ? AND e.visitor_id < ?
+		WHERE e.visitor_id >= ?::UBIGINT AND e.visitor_id < ?::UBIGINT
 		GROUP BY ALL
 		HAVING max(e.ts) < ?`, lo, hi, cutoff); err != nil {
 		return 0, fmt.Errorf("duckdb: rollup: find sites of day %d: %w", day, err)
@@ -106,7 +111,7 @@ func (s *Store) rollupDay(ctx context.Context, day, cutoff int64) (int, error) {
 	if n == 0 {
 		return 0, nil
 	}
-	bounds := " AND e.visitor_id >= " + strconv.FormatUint(lo, 10) + " AND e.visitor_id < " + strconv.FormatUint(hi, 10)
+	bounds := " AND e.visitor_id >= " + strconv.FormatUint(lo, 10) + "::UBIGINT AND e.visitor_id < " + strconv.FormatUint(hi, 10) + "::UBIGINT"
 	dims := rolledDims()
 	var cols []string
 	for _, d := range dims {
@@ -184,7 +189,7 @@ func unroll(ctx context.Context, exec func(ctx context.Context, query string, ar
 			continue
 		}
 		seen[k] = true
-		for _, table := range []string{"rollup_visits", "rollup_goals", "rollup_series", "rollup_days"} {
+		for _, table := range rollupTables {
 			if err := exec(ctx, "DELETE FROM "+table+" WHERE site_id = ? AND vday = ?", k.site, k.vday); err != nil {
 				return fmt.Errorf("drop rollups of site %d day %d: %w", k.site, k.vday, err)
 			}

@@ -48,7 +48,7 @@ func (s *Store) rollupSeriesDay(ctx context.Context, site, day int64, tz string,
 	local := localMillis(loc, time.UnixMilli(*lo), time.UnixMilli(*hi+1))
 	var b builder
 	b.WriteString("INSERT INTO rollup_series WITH e AS (SELECT ts, visitor_id, session_id, name FROM events WHERE site_id = " + b.param(site) +
-		" AND visitor_id >= " + b.param(uint64(day)<<32) + " AND visitor_id < " + b.param(uint64(day+1)<<32) + ")" +
+		" AND visitor_id >= " + b.visitorBound(day) + " AND visitor_id < " + b.visitorBound(day+1) + ")" +
 		", s AS (SELECT session_id, count(*) FILTER (WHERE name = 'pageview') AS s_pv, " +
 		"count(*) FILTER (WHERE name NOT IN ('pageview', 'engagement')) AS s_ce, max(ts) - min(ts) AS s_dur FROM e GROUP BY session_id)" +
 		", x AS (SELECT date_trunc('day', epoch_ms(" + local + ")) AS day, visitor_id, session_id, name " +

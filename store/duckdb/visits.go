@@ -11,8 +11,11 @@ import (
 
 // compileVisits compiles a visit-level query: v holds one row per visit
 // with activity in range (its stamped attributes, counts, duration and
-// exit page), and groups are made of visits.
-func compileVisits(q store.Query) (compiled, error) {
+// exit page), and groups are made of visits. The visits of days (visitor
+// days whose events all lie in the range, see sessionDays) come as they
+// are from rollup_sessions, the others from raw events: no visit is in
+// both, and each row is the one raw events would give.
+func compileVisits(q store.Query, days []int64) (compiled, error) {
 	var c compiled
 	k := &compiler{q: q, goalDim: -1}
 	exit := slices.Contains(q.Dimensions, store.DimExitPage) || slices.ContainsFunc(q.Filters, usesExitPage)
@@ -39,6 +42,9 @@ func compileVisits(q store.Query) (compiled, error) {
 	b.WriteString("WITH r AS (SELECT " + strings.Join(k.columns(), ", ") +
 		" FROM events WHERE site_id = " + b.param(q.SiteID) +
 		" AND ts >= " + b.param(ceilMilli(q.From)) + " AND ts < " + b.param(ceilMilli(q.To)))
+	if len(days) > 0 {
+		b.notDays(days)
+	}
 	if len(rowFilters) > 0 {
 		b.WriteString(" AND ")
 		if err := k.filters(&b, rowFilters); err != nil {
@@ -58,7 +64,25 @@ func compileVisits(q store.Query) (compiled, error) {
 		// Stamped on every event of the visit: any row's value is the visit's.
 		b.WriteString(", any_value(" + a + ") AS " + a)
 	}
-	b.WriteString(" FROM r GROUP BY session_id)")
+	b.WriteString(" FROM r GROUP BY session_id")
+	if len(days) > 0 {
+		b.WriteString(" UNION ALL SELECT session_id, visitor_id, n_act, s_pv, s_ce, s_dur")
+		if exit {
+			b.WriteString(", s_exit")
+		}
+		for _, a := range attrs {
+			b.WriteString(", " + a)
+		}
+		b.WriteString(" FROM rollup_sessions WHERE site_id = " + b.param(q.SiteID) + " AND vday IN ")
+		b.dayList(days)
+		if len(rowFilters) > 0 {
+			b.WriteString(" AND ")
+			if err := k.filters(&b, rowFilters); err != nil {
+				return c, err
+			}
+		}
+	}
+	b.WriteString(")")
 
 	b.WriteString(", b AS (SELECT *")
 	for i, d := range q.Dimensions {
