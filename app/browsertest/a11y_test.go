@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 )
 
@@ -33,24 +34,37 @@ func axeViolations(t *testing.T, tab context.Context) []string {
 }
 
 // TestAccessibility: no serious or critical axe-core violations on the
-// dashboard (the map tab included), the site settings and the account
-// settings (light theme; the checker itself is proven on a planted
-// fault).
+// dashboard (the map and revenue tabs included), the performance page,
+// the site settings and the account settings, in the light and the dark
+// theme (the checker itself is proven on a planted fault).
 func TestAccessibility(t *testing.T) {
 	f := seeded(t, 1500, 30)
 	tab := Browser(t, Options{Width: 1280, Height: 900})
 	signIn(t, tab, f, "/example.com")
-	for _, page := range []struct{ path, ready string }{
+	pages := []struct{ path, ready string }{
 		{"/example.com", dashboardLoaded},
 		{"/example.com?locations=map", dashboardLoaded + ` && document.querySelector('.worldmap') !== null`},
+		{"/example.com?goals=revenue", dashboardLoaded},
+		{"/example.com/performance", `document.querySelector('main.performance[data-ready=true]') !== null && document.querySelector('.skeleton') === null`},
 		{"/example.com/settings", `document.querySelector('.link-list, #s-links ~ p.muted') !== null && document.querySelector('.skeleton') === null`},
 		{"/account", `document.querySelector('[data-session]') !== null && document.querySelector('.skeleton') === null`},
 		{"/sites", `document.querySelector('.site-card .sparkline') !== null`},
-	} {
-		Do(t, tab, chromedp.Navigate(f.URL+page.path))
-		waitFor(t, tab, page.path, page.ready)
-		for _, v := range axeViolations(t, tab) {
-			t.Errorf("%s: %s", page.path, v)
+	}
+	for _, scheme := range []string{"light", "dark"} {
+		if _, err := chromedp.Call(tab, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for _, page := range pages {
+			Do(t, tab, chromedp.Navigate(f.URL+page.path))
+			waitFor(t, tab, page.path, page.ready)
+			if scheme == "dark" && Eval[string](t, tab, `getComputedStyle(document.body).backgroundColor`) == "rgb(255, 255, 255)" {
+				t.Fatalf("%s: the dark scheme did not apply", page.path)
+			}
+			for _, v := range axeViolations(t, tab) {
+				t.Errorf("%s (%s): %s", page.path, scheme, v)
+			}
 		}
 	}
 	// The checker sees a fault planted on the page: an image without a
