@@ -14,8 +14,7 @@ import { FunnelSettings, ResetStats, SiteForm } from './sitesettings'
 
 export function Settings({ domain }: { domain: string }) {
   const [version, setVersion] = useState(0)
-  const [siteVersion, setSiteVersion] = useState(0)
-  const site = useLoad(domain + siteVersion, () => api.getSite(domain))
+  const site = useLoad(domain, () => api.getSite(domain))
   const goals = useLoad(domain + version, () => api.listGoals(domain))
   return (
     <main class="page settings">
@@ -28,7 +27,7 @@ export function Settings({ domain }: { domain: string }) {
       {site.error ? <ErrorBox error={site.error} /> : null}
       <section class="card" aria-labelledby="s-site">
         <h2 id="s-site">{t.settingsSite}</h2>
-        {site.data ? <SiteForm site={site.data} onSaved={() => setSiteVersion((n) => n + 1)} /> : !site.error && <Skeleton />}
+        {site.data ? <SiteForm site={site.data} /> : !site.error && <Skeleton />}
         <h3>{t.snippetTitle(domain)}</h3>
         <Snippet domain={domain} />
         <VerifyInstall domain={domain} />

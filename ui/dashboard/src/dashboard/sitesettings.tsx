@@ -10,7 +10,9 @@ import { timeZones } from '../pages/sites'
 
 // SiteForm changes the domain and the time zone. A new domain moves the
 // page to the settings under that name.
-export function SiteForm({ site, onSaved }: { site: api.Site; onSaved: (s: api.Site) => void }) {
+export function SiteForm({ site: loaded }: { site: api.Site }) {
+  // The site as last saved: the form stays (with its "Saved.") after a save.
+  const [site, setSite] = useState(loaded)
   const [domain, setDomain] = useState(site.domain)
   const [tz, setTz] = useState(site.timezone)
   const [error, setError] = useState<unknown>(null)
@@ -27,7 +29,7 @@ export function SiteForm({ site, onSaved }: { site: api.Site; onSaved: (s: api.S
       if (tz !== site.timezone) change.timezone = tz
       const s = await api.updateSite(site.domain, change)
       setSaved(true)
-      onSaved(s)
+      setSite(s)
       if (s.domain !== site.domain) navigate('/' + encodeURIComponent(s.domain) + '/settings', true)
     } catch (err) {
       setError(err)
