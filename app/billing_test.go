@@ -364,7 +364,7 @@ func TestBillingAPIAccess(t *testing.T) {
 		t.Errorf("staff view = %s", r.body)
 	}
 	// The checkout page comes back to a page that says what happened.
-	if r := b.do(t, "GET", "/billing/return?checkout=success", ""); r.status != 200 || !strings.Contains(r.body, "Thank you") {
+	if r := b.do(t, "GET", "/billing/return?checkout=success", ""); r.status != 200 || !strings.Contains(r.body, `id="app"`) {
 		t.Errorf("GET /billing/return = %d %s", r.status, r.body)
 	}
 }

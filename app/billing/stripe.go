@@ -113,8 +113,8 @@ func (s *Service) Checkout(ctx context.Context, accountID int64, planCode, inter
 		Customer:          stripe.String(p.StripeCustomerID),
 		ClientReferenceID: stripe.String(account),
 		LineItems:         []*stripe.CheckoutSessionLineItemParams{{Price: stripe.String(price), Quantity: stripe.Int64(1)}},
-		SuccessURL:        stripe.String(s.cfg.BaseURL + "/billing/return?checkout=success&session_id={CHECKOUT_SESSION_ID}"),
-		CancelURL:         stripe.String(s.cfg.BaseURL + "/billing/return?checkout=cancel"),
+		SuccessURL:        stripe.String(s.cfg.BaseURL + "/billing?account=" + account + "&checkout=success&session_id={CHECKOUT_SESSION_ID}"),
+		CancelURL:         stripe.String(s.cfg.BaseURL + "/billing?account=" + account + "&checkout=cancel"),
 		SubscriptionData: &stripe.CheckoutSessionSubscriptionDataParams{
 			Metadata: map[string]string{"account_id": account, "plan_code": planCode},
 		},
@@ -149,7 +149,7 @@ func (s *Service) Portal(ctx context.Context, accountID int64) (string, error) {
 	}
 	params := &stripe.BillingPortalSessionParams{
 		Customer:  stripe.String(p.StripeCustomerID),
-		ReturnURL: stripe.String(s.cfg.BaseURL + "/billing/return?portal=done"),
+		ReturnURL: stripe.String(s.cfg.BaseURL + "/billing?account=" + strconv.FormatInt(accountID, 10) + "&portal=done"),
 	}
 	params.Context = ctx
 	sess, err := s.stripe.BillingPortalSessions.New(params)

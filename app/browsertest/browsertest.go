@@ -150,6 +150,13 @@ func StartFootfall(t testing.TB, assetsDir string, domains ...string) *Footfall 
 // NAME=value settings (FOOTFALL_SMTP_URL=…) added to the data directory.
 func StartFootfallEnv(t testing.TB, assetsDir string, env []string, domains ...string) *Footfall {
 	t.Helper()
+	return StartFootfallWith(t, assetsDir, env, nil, domains...)
+}
+
+// StartFootfallWith is StartFootfallEnv with prepare, if not nil, called
+// on the app before its handler is built (to replace a.Billing, say).
+func StartFootfallWith(t testing.TB, assetsDir string, env []string, prepare func(*app.App), domains ...string) *Footfall {
+	t.Helper()
 	if len(domains) == 0 {
 		domains = []string{"example.com"}
 	}
@@ -170,6 +177,9 @@ func StartFootfallEnv(t testing.TB, assetsDir string, env []string, domains ...s
 	if err := a.OpenEvents(ctx); err != nil {
 		a.Close()
 		t.Fatal(err)
+	}
+	if prepare != nil {
+		prepare(a)
 	}
 	deps, err := a.WebDeps(os.DirFS(assetsDir))
 	if err != nil {

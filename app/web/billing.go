@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"errors"
-	"html/template"
 	"net/http"
 	"strconv"
 	"strings"
@@ -273,25 +272,14 @@ func staffBillingError(err error) error {
 	return billingError(err)
 }
 
-var returnPage = template.Must(template.New("return").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>{{.Title}} · Footfall</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#1f2937}a{color:#2563eb}</style>
-</head><body><h1>{{.Title}}</h1><p>{{.Text}}</p><p><a href="/">Back to Footfall</a></p></body></html>
-`))
-
-// returned is GET /billing/return, where Checkout and the portal send the
-// customer back. The plan changes when Stripe's webhook arrives, usually
-// before the browser does; the page says so rather than guessing.
+// returned is GET /billing/return, where Checkout sessions created
+// before the billing page existed send the customer back: on to the
+// page (/billing), which shows the outcome. The plan changes when
+// Stripe's webhook arrives, not here.
 func (h *billingHandler) returned(c echo.Context) error {
-	data := struct{ Title, Text string }{"Billing", "Your billing details are up to date."}
-	switch c.QueryParam("checkout") {
-	case "success":
-		data.Title, data.Text = "Thank you", "Your payment went through. Your new plan applies as soon as Stripe confirms it, usually within seconds; an account whose events were paused counts them again from then on."
-	case "cancel":
-		data.Title, data.Text = "Checkout cancelled", "Nothing was charged and your plan is unchanged."
+	to := "/billing"
+	if q := c.QueryString(); q != "" {
+		to += "?" + q
 	}
-	c.Response().Header().Set("Content-Type", "text/html; charset=utf-8")
-	c.Response().WriteHeader(http.StatusOK)
-	return returnPage.Execute(c.Response(), data)
+	return c.Redirect(http.StatusSeeOther, to)
 }

@@ -96,7 +96,7 @@ func routes(e *echo.Echo, d Deps) {
 	ui := &uiHandler{fs: d.Assets, baseURL: d.BaseURL, echo: e}
 	e.GET("/ui/:file", ui.asset)
 	e.HEAD("/ui/:file", ui.asset)
-	for _, path := range []string{"/", "/login", "/setup", "/sites", "/:domain", "/:domain/performance", "/:domain/settings", "/admin"} {
+	for _, path := range []string{"/", "/login", "/setup", "/sites", "/billing", "/:domain", "/:domain/performance", "/:domain/settings", "/admin"} {
 		e.GET(path, ui.shell)
 	}
 	// The staff Jobs page; the page itself shows others a not-found.

@@ -17,6 +17,7 @@ import { accountPaths, AccountPage } from './pages/accountpages'
 import { EmailBanner } from './pages/verifyemail'
 import { Team } from './pages/team'
 import { Admin } from './pages/admin'
+import { Billing, BillingBanner, BillingNav } from './pages/billing'
 import './style.css'
 
 type Session = { state: 'loading' } | { state: 'in'; me: api.Me } | { state: 'out'; setupNeeded: boolean; registration?: string; mailConfigured?: boolean } | { state: 'error'; error: unknown }
@@ -91,6 +92,7 @@ function App() {
   else if (path === '/account') page = <Account me={session.me} onMe={(me) => setSession({ state: 'in', me })} />
   else if (path === '/admin/jobs') page = <Jobs me={session.me} />
   else if (path === '/admin') page = <Admin me={session.me} />
+  else if (path === '/billing' || path === '/billing/return') page = <Billing me={session.me} />
   else if (parts.length === 1) page = <Dashboard key={parts[0]} domain={parts[0]} />
   else if (parts.length === 2 && parts[1] === 'performance') page = <Performance key={parts[0]} domain={parts[0]} />
   else if (parts.length === 2 && parts[1] === 'settings') page = <Settings key={parts[0]} domain={parts[0]} />
@@ -102,11 +104,13 @@ function App() {
         <nav>
           <a href="/sites">{t.sites}</a>
           {session.me.user.admin && <a href="/admin">{ts.admin}</a>}
+          <BillingNav />
           <a class="user" href="/account" title={t.account}>{session.me.user.email}</a>
           <button type="button" class="link" onClick={signOut}>{t.signOut}</button>
         </nav>
       </header>
       <EmailBanner me={session.me} />
+      <BillingBanner me={session.me} />
       {page}
     </>
   )
