@@ -650,18 +650,20 @@ func TestFirstRun(t *testing.T) {
 	// Settings: a goal added and removed, then the site deleted.
 	Do(t, tab, chromedp.Click(`.site-nav a[href="/example.com/settings"]`))
 	waitFor(t, tab, "the settings", `document.querySelector('.goal-form') !== null && document.querySelector('.settings .skeleton') === null`)
-	Do(t, tab, chromedp.SendKeys(`input[name=goal_value]`, "Signup"), chromedp.Click(`.goal-form button[type=submit]`))
+	Do(t, tab, chromedp.SendKeys(`input[name=goal_value]`, "Signup"), chromedp.Click(`form:has(input[name=goal_value]) button[type=submit]`))
 	waitFor(t, tab, "the new goal", `document.querySelector('.goal-list li[data-goal="Signup"]') !== null`)
 	setField(t, tab, `select[name=goal_type]`, "page", "change")
-	Do(t, tab, chromedp.SendKeys(`input[name=goal_value]`, "/pricing"), chromedp.Click(`.goal-form button[type=submit]`))
+	Do(t, tab, chromedp.SendKeys(`input[name=goal_value]`, "/pricing"), chromedp.Click(`form:has(input[name=goal_value]) button[type=submit]`))
 	waitFor(t, tab, "the page goal", `document.querySelector('.goal-list li[data-goal="Visit /pricing"]') !== null`)
 	shot(t, tab, "settings")
 	Do(t, tab, chromedp.Click(`.goal-list li[data-goal="Signup"] button`))
 	waitFor(t, tab, "the goal removed", `document.querySelector('.goal-list li[data-goal="Signup"]') === null && document.querySelector('.goal-list li') !== null`)
-	if got := Eval[bool](t, tab, `document.querySelector('.danger button[type=submit]').disabled`); !got {
+	// The danger zone holds two forms (reset the stats, delete the site):
+	// the delete one is the form with confirm_domain.
+	if got := Eval[bool](t, tab, `document.querySelector('form:has(input[name=confirm_domain]) button[type=submit]').disabled`); !got {
 		t.Errorf("delete site is enabled before the domain is typed")
 	}
-	Do(t, tab, chromedp.SendKeys(`input[name=confirm_domain]`, "example.com"), chromedp.Click(`.danger button[type=submit]`))
+	Do(t, tab, chromedp.SendKeys(`input[name=confirm_domain]`, "example.com"), chromedp.Click(`form:has(input[name=confirm_domain]) button[type=submit]`))
 	waitFor(t, tab, "the sites list without the site", `location.pathname === '/sites' && document.querySelector('.empty') !== null`)
 
 	// Setup is done once; an unknown site is said to be unknown.
