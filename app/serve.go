@@ -17,7 +17,6 @@ import (
 	"github.com/footfallhq/footfall/app/certs"
 	"github.com/footfallhq/footfall/app/config"
 	"github.com/footfallhq/footfall/app/jobs"
-	"github.com/footfallhq/footfall/app/memtrim"
 	"github.com/footfallhq/footfall/app/web"
 	"github.com/footfallhq/footfall/store"
 )
@@ -135,12 +134,6 @@ func (a *App) Serve(ctx context.Context, assets fs.FS) error {
 		// Start-up leaves tens of MB of garbage (decompressed tables, parser
 		// construction); hand it back now rather than at the next GC cycle.
 		debug.FreeOSMemory()
-		// And the executable's pages that only start-up ran (see memtrim).
-		if st, err := memtrim.Release(); err != nil {
-			a.Logger.Warn("could not release start-up pages", "err", err)
-		} else {
-			a.Logger.Debug("released start-up pages", "bytes", st.Released, "mappings", st.Mappings)
-		}
 	}()
 
 	var runErr error
