@@ -43,3 +43,17 @@ func TestPprofOnAdminListenerOnly(t *testing.T) {
 		}
 	}
 }
+
+// TestSiteAddWithOwner: the README's first steps (and install.sh's closing
+// advice) add a site for an owner from the command line, where the app is
+// opened without billing.
+func TestSiteAddWithOwner(t *testing.T) {
+	dir := t.TempDir()
+	run(t, dir, "user", "create", "--email", "owner@example.test", "--password", "long enough password", "--admin")
+	if out := run(t, dir, "site", "add", "owned.example", "--owner", "owner@example.test", "--timezone", "Europe/Berlin"); !strings.Contains(out, "owned.example") {
+		t.Errorf("site add --owner printed %q", out)
+	}
+	if out := run(t, dir, "site", "list"); !strings.Contains(out, "owned.example") {
+		t.Errorf("site list after site add --owner: %q", out)
+	}
+}

@@ -52,7 +52,8 @@ func (a *App) BillingConfig() (billing.Config, error) {
 // beyond its plan's number of sites (saas mode; `footfall site add
 // --owner`). A user owning no account yet gets one, empty: allowed.
 func (a *App) AllowPersonalSite(ctx context.Context, userID int64) error {
-	if !a.Billing.Enabled() {
+	// The command line opens the app without billing (embedded mode).
+	if a.Billing == nil || !a.Billing.Enabled() {
 		return nil
 	}
 	ms, err := a.DB.UserMemberships(ctx, userID)
